@@ -1,0 +1,89 @@
+package io.shardkv.store;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The fake beside {@link ShardStore}: the same semantics held in memory, for tests of the
+ * layers above. Not durable. Thread-safe by a single monitor, which is enough for tests.
+ */
+public final class InMemoryShardStore implements ShardStore {
+  private final NavigableMap<byte[], byte[]> data = new TreeMap<>(ByteOrder.UNSIGNED);
+  private AppliedIndex meta;
+
+  @Override
+  public synchronized ApplyOutcome apply(List<StoreOp> ops, AppliedIndex at) {
+    if (meta != null && at.index() <= meta.index()) {
+      return ApplyOutcome.alreadyApplied();
+    }
+    List<OpResult> results = new ArrayList<>(ops.size());
+    for (StoreOp op : ops) {
+      results.add(applyOne(op));
+    }
+    meta = at;
+    return new ApplyOutcome(true, List.copyOf(results));
+  }
+
+  private OpResult applyOne(StoreOp op) {
+    if (op instanceof StoreOp.Put put) {
+      data.put(put.key().clone(), put.value().clone());
+      return new OpResult.Written();
+    } else if (op instanceof StoreOp.Delete delete) {
+      return new OpResult.Deleted(data.remove(delete.key()) != null);
+    } else if (op instanceof StoreOp.DeletePrefix dp) {
+      long count = 0;
+      var it = data.tailMap(dp.prefix(), true).entrySet().iterator();
+      while (it.hasNext()) {
+        Map.Entry<byte[], byte[]> e = it.next();
+        if (!ByteOrder.hasPrefix(e.getKey(), dp.prefix())) {
+          break;
+        }
+        it.remove();
+        count++;
+      }
+      return new OpResult.PrefixDeleted(count);
+    } else if (op instanceof StoreOp.CompareAndSet cas) {
+      byte[] current = data.get(cas.key());
+      boolean matches = cas.expected() == null ? current == null
+          : current != null && Arrays.equals(current, cas.expected());
+      if (matches) {
+        data.put(cas.key().clone(), cas.value().clone());
+        return new OpResult.CompareAndSetOutcome(true, cas.value().clone());
+      }
+      return new OpResult.CompareAndSetOutcome(false, current == null ? null : current.clone());
+    }
+    throw new IllegalArgumentException("unknown op " + op);
+  }
+
+  @Override
+  public synchronized Optional<byte[]> get(byte[] key) {
+    return Optional.ofNullable(data.get(key)).map(byte[]::clone);
+  }
+
+  @Override
+  public synchronized ScanPage scan(byte[] start, byte[] end, int limit) {
+    NavigableMap<byte[], byte[]> range = end.length == 0
+        ? data.tailMap(start, true) : data.subMap(start, true, end, false);
+    List<KeyValue> kvs = new ArrayList<>();
+    for (Map.Entry<byte[], byte[]> e : range.entrySet()) {
+      if (kvs.size() == limit) {
+        return new ScanPage(kvs, true);
+      }
+      kvs.add(new KeyValue(e.getKey().clone(), e.getValue().clone()));
+    }
+    return new ScanPage(kvs, false);
+  }
+
+  @Override
+  public synchronized Optional<AppliedIndex> appliedIndex() {
+    return Optional.ofNullable(meta);
+  }
+
+  @Override
+  public void close() {}
+}

@@ -1,0 +1,35 @@
+package io.shardkv.raft;
+
+import io.shardkv.store.LmdbStoreConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What one node needs to host its replicas of every shard group.
+ *
+ * @param clusterId names the cluster; group ids are derived from it and the shard number
+ * @param nodeId this node's id, one of {@code peers}
+ * @param peers every node of the cluster (each hosts a replica of every shard)
+ * @param shardCount fixed number of shards
+ * @param dataDir root of this node's data: Raft logs and LMDB environments live below it
+ * @param store LMDB settings applied to every shard
+ * @param requestTimeout how long a command or linearizable read may wait for its group
+ */
+public record GroupHostConfig(String clusterId, String nodeId, List<PeerAddress> peers,
+    int shardCount, Path dataDir, LmdbStoreConfig store, Duration requestTimeout) {
+
+  public GroupHostConfig {
+    peers = List.copyOf(peers);
+    if (peers.stream().noneMatch(p -> p.id().equals(nodeId))) {
+      throw new IllegalArgumentException("node id '" + nodeId + "' is not among the peers " + peers);
+    }
+    if (shardCount < 1) {
+      throw new IllegalArgumentException("shard count must be >= 1, got " + shardCount);
+    }
+  }
+
+  public PeerAddress self() {
+    return peers.stream().filter(p -> p.id().equals(nodeId)).findFirst().orElseThrow();
+  }
+}
