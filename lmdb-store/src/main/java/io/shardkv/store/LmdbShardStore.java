@@ -1,0 +1,309 @@
+package io.shardkv.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
+import org.lmdbjava.ByteArrayProxy;
+import org.lmdbjava.CopyFlags;
+import org.lmdbjava.CursorIterable;
+import org.lmdbjava.Dbi;
+import org.lmdbjava.DbiFlags;
+import org.lmdbjava.Env;
+import org.lmdbjava.EnvFlags;
+import org.lmdbjava.KeyRange;
+import org.lmdbjava.LmdbException;
+import org.lmdbjava.Txn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One shard replica's store: an LMDB environment with a {@code data} database for the keys and
+ * a {@code meta} database holding the applied index (owned by {@link AppliedIndexMeta}).
+ *
+ * <p>Lock order: {@code writeMonitor} (single writer) before {@code resizeLock}. Every
+ * transaction holds {@code resizeLock} shared; growing the map holds it exclusively, because
+ * LMDB may only change the map size while this process has no open transaction.
+ */
+public final class LmdbShardStore implements ShardStore {
+  private static final Logger LOG = LoggerFactory.getLogger(LmdbShardStore.class);
+  static final String DATA_FILE = "data.mdb";
+  private static final int DELETE_PREFIX_CHUNK = 10_000;
+
+  private final Path dir;
+  private final LmdbStoreConfig config;
+  private final Env<byte[]> env;
+  private final Dbi<byte[]> data;
+  private final AppliedIndexMeta meta;
+  private final Object writeMonitor = new Object();
+  private final ReentrantReadWriteLock resizeLock = new ReentrantReadWriteLock();
+  private volatile long mapSize;
+  private volatile boolean closed;
+  /** Test seam: runs inside the write transaction just before commit. */
+  private volatile Runnable beforeCommit = () -> {};
+
+  private LmdbShardStore(Path dir, LmdbStoreConfig config, Env<byte[]> env, long mapSize) {
+    this.dir = dir;
+    this.config = config;
+    this.env = env;
+    this.mapSize = mapSize;
+    // LMDB orders keys by memcmp (unsigned); lmdbjava's range iteration compares on the Java
+    // side with the proxy's default, which is signed for byte[]. Pass the unsigned order so
+    // both sides agree (the native comparator stays LMDB's own: false = no Java callback).
+    this.data = env.openDbi("data", ByteOrder.UNSIGNED, false, DbiFlags.MDB_CREATE);
+    this.meta = new AppliedIndexMeta(env.openDbi("meta", DbiFlags.MDB_CREATE));
+  }
+
+  /** Opens the environment in {@code dir}, creating the directory and databases if needed. */
+  public static LmdbShardStore open(Path dir, LmdbStoreConfig config) throws IOException {
+    Files.createDirectories(dir);
+    Path file = dir.resolve(DATA_FILE);
+    // Keep a map that was grown earlier: never open smaller than the file already is.
+    long existing = Files.exists(file) ? Files.size(file) : 0;
+    long size = Math.max(config.initialMapSizeBytes(), existing);
+    Set<EnvFlags> flags = EnumSet.of(EnvFlags.MDB_NOTLS);
+    switch (config.syncMode()) {
+      case NOMETASYNC -> flags.add(EnvFlags.MDB_NOMETASYNC);
+      case NOSYNC -> flags.add(EnvFlags.MDB_NOSYNC);
+      case SYNC -> { }
+    }
+    try {
+      Env<byte[]> env = Env.create(ByteArrayProxy.PROXY_BA)
+          .setMapSize(size)
+          .setMaxDbs(2)
+          .setMaxReaders(config.maxReaders())
+          .open(dir.toFile(), flags.toArray(new EnvFlags[0]));
+      return new LmdbShardStore(dir, config, env, size);
+    } catch (LmdbException e) {
+      throw new IOException("cannot open LMDB environment in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The directory holding this environment. */
+  public Path directory() {
+    return dir;
+  }
+
+  @Override
+  public ApplyOutcome apply(List<StoreOp> ops, AppliedIndex at) {
+    synchronized (writeMonitor) {
+      while (true) {
+        try {
+          return applyOnce(ops, at);
+        } catch (Env.MapFullException e) {
+          grow(e); // the failed transaction was aborted whole; retry it in a larger map
+        } catch (LmdbException e) {
+          throw new StoreException("apply at " + at + " failed in " + dir + ": " + e.getMessage(), e);
+        }
+      }
+    }
+  }
+
+  private ApplyOutcome applyOnce(List<StoreOp> ops, AppliedIndex at) {
+    return withTxnLock(() -> {
+      try (Txn<byte[]> txn = env.txnWrite()) {
+        MetaRead current = meta.read(txn);
+        if (current instanceof MetaRead.Corrupt c) {
+          // Unknown progress: re-applying could apply an entry twice. Stop rather than guess.
+          throw new StoreException("meta record in " + dir + " is corrupt (" + c.reason()
+              + "); the store cannot tell which entries it holds");
+        }
+        if (current instanceof MetaRead.Present p && at.index() <= p.index().index()) {
+          return ApplyOutcome.alreadyApplied();
+        }
+        List<OpResult> results = new ArrayList<>(ops.size());
+        for (StoreOp op : ops) {
+          results.add(applyOne(txn, op));
+        }
+        meta.advanceInWriteTxn(txn, at);
+        beforeCommit.run();
+        txn.commit();
+        return new ApplyOutcome(true, List.copyOf(results));
+      }
+    });
+  }
+
+  private OpResult applyOne(Txn<byte[]> txn, StoreOp op) {
+    if (op instanceof StoreOp.Put put) {
+      data.put(txn, put.key(), put.value());
+      return new OpResult.Written();
+    } else if (op instanceof StoreOp.Delete delete) {
+      return new OpResult.Deleted(data.delete(txn, delete.key()));
+    } else if (op instanceof StoreOp.DeletePrefix dp) {
+      return new OpResult.PrefixDeleted(deletePrefix(txn, dp.prefix()));
+    } else if (op instanceof StoreOp.CompareAndSet cas) {
+      byte[] current = data.get(txn, cas.key());
+      boolean matches = cas.expected() == null ? current == null
+          : current != null && Arrays.equals(current, cas.expected());
+      if (matches) {
+        data.put(txn, cas.key(), cas.value());
+        return new OpResult.CompareAndSetOutcome(true, cas.value().clone());
+      }
+      return new OpResult.CompareAndSetOutcome(false, current);
+    }
+    throw new IllegalArgumentException("unknown op " + op);
+  }
+
+  /** Deletes in chunks so a huge prefix never needs all its keys in memory at once. */
+  private long deletePrefix(Txn<byte[]> txn, byte[] prefix) {
+    long total = 0;
+    while (true) {
+      List<byte[]> keys = new ArrayList<>();
+      try (CursorIterable<byte[]> it = data.iterate(txn, fromKey(prefix))) {
+        for (CursorIterable.KeyVal<byte[]> kv : it) {
+          if (!ByteOrder.hasPrefix(kv.key(), prefix) || keys.size() == DELETE_PREFIX_CHUNK) {
+            break;
+          }
+          keys.add(kv.key());
+        }
+      }
+      for (byte[] k : keys) {
+        data.delete(txn, k);
+      }
+      total += keys.size();
+      if (keys.size() < DELETE_PREFIX_CHUNK) {
+        return total;
+      }
+    }
+  }
+
+  private static KeyRange<byte[]> fromKey(byte[] start) {
+    // LMDB rejects zero-length keys in a range seek: an empty start means "from the first key".
+    return start.length == 0 ? KeyRange.all() : KeyRange.atLeast(start);
+  }
+
+  private void grow(Env.MapFullException cause) {
+    long next = Math.min(mapSize * 2, config.maxMapSizeBytes());
+    if (next <= mapSize) {
+      throw new StoreException("LMDB map in " + dir + " is full at " + mapSize
+          + " bytes, the configured maximum (shardkv.store.max-map-size); the entry was not applied",
+          cause);
+    }
+    resizeLock.writeLock().lock();
+    try {
+      env.setMapSize(next);
+      LOG.info("LMDB map in {} grown from {} to {} bytes", dir, mapSize, next);
+      mapSize = next;
+    } catch (LmdbException e) {
+      throw new StoreException("could not grow LMDB map in " + dir + " to " + next + " bytes", e);
+    } finally {
+      resizeLock.writeLock().unlock();
+    }
+  }
+
+  @Override
+  public Optional<byte[]> get(byte[] key) {
+    if (key.length == 0) {
+      return Optional.empty();
+    }
+    return withTxnLock(() -> {
+      try (Txn<byte[]> txn = env.txnRead()) {
+        return Optional.ofNullable(data.get(txn, key));
+      }
+    });
+  }
+
+  @Override
+  public ScanPage scan(byte[] start, byte[] end, int limit) {
+    KeyRange<byte[]> range;
+    if (end.length == 0) {
+      range = fromKey(start);
+    } else if (start.length == 0) {
+      range = KeyRange.lessThan(end);
+    } else {
+      range = KeyRange.closedOpen(start, end);
+    }
+    return withTxnLock(() -> {
+      List<KeyValue> kvs = new ArrayList<>();
+      try (Txn<byte[]> txn = env.txnRead(); CursorIterable<byte[]> it = data.iterate(txn, range)) {
+        for (CursorIterable.KeyVal<byte[]> kv : it) {
+          if (kvs.size() == limit) {
+            return new ScanPage(kvs, true);
+          }
+          kvs.add(new KeyValue(kv.key(), kv.val()));
+        }
+      }
+      return new ScanPage(kvs, false);
+    });
+  }
+
+  @Override
+  public Optional<AppliedIndex> appliedIndex() {
+    return readMeta() instanceof MetaRead.Present p ? Optional.of(p.index()) : Optional.empty();
+  }
+
+  /** The meta record as stored: present, missing or corrupt (the cold-start gate needs which). */
+  public MetaRead readMeta() {
+    return withTxnLock(() -> {
+      try (Txn<byte[]> txn = env.txnRead()) {
+        return meta.read(txn);
+      }
+    });
+  }
+
+  /** Flushes every commit to disk now, whatever the sync mode (fsync). */
+  public void syncToDisk() {
+    withTxnLock(() -> {
+      env.sync(true);
+      return null;
+    });
+  }
+
+  /**
+   * Writes a compacted copy of the environment (a consistent read-transaction view) into
+   * {@code targetDir}, which must exist and be empty.
+   */
+  public void copyCompactedTo(Path targetDir) {
+    withTxnLock(() -> {
+      env.copy(targetDir.toFile(), CopyFlags.MDB_CP_COMPACT);
+      return null;
+    });
+  }
+
+  /** Current map size in bytes (grows on demand up to the configured maximum). */
+  public long mapSizeBytes() {
+    return mapSize;
+  }
+
+  /** Bytes of the map in use (pages up to the last one written). */
+  public long usedBytes() {
+    return withTxnLock(() -> (env.info().lastPageNumber + 1) * (long) env.stat().pageSize);
+  }
+
+  /** Installs a test hook that runs inside every write transaction just before it commits. */
+  void beforeCommitForTest(Runnable hook) {
+    this.beforeCommit = hook;
+  }
+
+  private <T> T withTxnLock(Supplier<T> action) {
+    resizeLock.readLock().lock();
+    try {
+      if (closed) {
+        throw new StoreException("store in " + dir + " is closed");
+      }
+      return action.get();
+    } finally {
+      resizeLock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    resizeLock.writeLock().lock();
+    try {
+      if (!closed) {
+        closed = true;
+        env.close();
+      }
+    } finally {
+      resizeLock.writeLock().unlock();
+    }
+  }
+}

@@ -1,0 +1,8 @@
+package io.shardkv.store;
+
+class InMemoryShardStoreTest extends ShardStoreContract {
+  @Override
+  ShardStore newStore() {
+    return new InMemoryShardStore();
+  }
+}

@@ -1,0 +1,129 @@
+package io.shardkv.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class LmdbShardStoreTest extends ShardStoreContract {
+  @TempDir Path dir;
+
+  @Override
+  ShardStore newStore() throws Exception {
+    return LmdbShardStore.open(dir.resolve("store"), LmdbStoreConfig.defaults());
+  }
+
+  private LmdbShardStore lmdb() {
+    return (LmdbShardStore) store;
+  }
+
+  private LmdbShardStore reopen(LmdbStoreConfig config) throws Exception {
+    store.close();
+    store = LmdbShardStore.open(dir.resolve("store"), config);
+    return lmdb();
+  }
+
+  @Test
+  void invariant1_oneTransaction_failureBeforeCommitLeavesNeitherDataNorMeta() throws Exception {
+    store.apply(List.of(new StoreOp.Put(b("a"), b("1"))), new AppliedIndex(1, 1));
+    lmdb().beforeCommitForTest(() -> {
+      throw new IllegalStateException("crash between data and commit");
+    });
+
+    assertThatThrownBy(() -> store.apply(
+        List.of(new StoreOp.Put(b("a"), b("2")), new StoreOp.Put(b("b"), b("x"))), new AppliedIndex(1, 2)))
+        .hasMessageContaining("crash between data and commit");
+
+    lmdb().beforeCommitForTest(() -> {});
+    reopen(LmdbStoreConfig.defaults());
+    assertThat(store.get(b("a"))).hasValueSatisfying(v -> assertThat(v).isEqualTo(b("1")));
+    assertThat(store.get(b("b"))).isEmpty();
+    assertThat(store.appliedIndex()).contains(new AppliedIndex(1, 1));
+  }
+
+  @Test
+  void invariant1_oneTransaction_committedDataAndMetaSurviveReopenTogether() throws Exception {
+    store.apply(List.of(new StoreOp.Put(b("a"), b("1"))), new AppliedIndex(4, 9));
+    reopen(LmdbStoreConfig.defaults());
+    assertThat(store.get(b("a"))).isPresent();
+    assertThat(lmdb().readMeta()).isEqualTo(new MetaRead.Present(new AppliedIndex(4, 9)));
+  }
+
+  @Test
+  void invariant2_everyAppliedEntryAdvancesMeta_survivesReopen() throws Exception {
+    store.apply(List.of(), new AppliedIndex(2, 5));
+    reopen(LmdbStoreConfig.defaults());
+    assertThat(store.appliedIndex()).contains(new AppliedIndex(2, 5));
+  }
+
+  @Test
+  void invariant8_neverSkipAnEntry_mapGrowsThenFailsWithoutAdvancingMeta() throws Exception {
+    LmdbStoreConfig tiny = new LmdbStoreConfig(SyncMode.NOMETASYNC, 1L << 20, 2L << 20, 16);
+    reopen(tiny);
+    byte[] value = new byte[100_000];
+    long index = 0;
+    // Fill past the initial 1 MiB: the map must grow instead of failing.
+    for (int i = 0; i < 12; i++) {
+      store.apply(List.of(new StoreOp.Put(b("k" + i), value)), new AppliedIndex(1, ++index));
+    }
+    assertThat(lmdb().mapSizeBytes()).isEqualTo(2L << 20);
+
+    // Now an entry that cannot fit in the maximum map: refused whole, meta stays put.
+    List<StoreOp> tooBig = List.of(new StoreOp.Put(b("big1"), new byte[600_000]),
+        new StoreOp.Put(b("big2"), new byte[600_000]));
+    AppliedIndex before = store.appliedIndex().orElseThrow();
+    assertThatThrownBy(() -> store.apply(tooBig, new AppliedIndex(1, before.index() + 1)))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("max-map-size");
+    assertThat(store.appliedIndex()).contains(before);
+    assertThat(store.get(b("big1"))).isEmpty();
+
+    reopen(tiny);
+    assertThat(store.appliedIndex()).contains(before);
+    assertThat(store.get(b("k11"))).isPresent();
+    assertThat(store.get(b("big1"))).isEmpty();
+  }
+
+  @ParameterizedTest
+  @EnumSource(SyncMode.class)
+  void dataAndMetaSurviveACleanReopenInEverySyncMode(SyncMode mode) throws Exception {
+    LmdbStoreConfig config = new LmdbStoreConfig(mode, 8L << 20, 64L << 20, 16);
+    reopen(config);
+    store.apply(List.of(new StoreOp.Put(b("k"), b("v"))), new AppliedIndex(1, 1));
+    lmdb().syncToDisk();
+    reopen(config);
+    assertThat(store.get(b("k"))).isPresent();
+    assertThat(store.appliedIndex()).contains(new AppliedIndex(1, 1));
+  }
+
+  @Test
+  void missingAndCorruptMetaAreReportedNotThrown() throws Exception {
+    assertThat(lmdb().readMeta()).isEqualTo(new MetaRead.Missing());
+    assertThat(store.appliedIndex()).isEmpty();
+  }
+
+  @Test
+  void compactedCopyOpensWithTheSameDataAndMeta() throws Exception {
+    for (int i = 0; i < 100; i++) {
+      store.apply(List.of(new StoreOp.Put(b("k" + i), b("v" + i))), new AppliedIndex(1, i + 1));
+    }
+    store.apply(List.of(new StoreOp.DeletePrefix(b("k1"))), new AppliedIndex(1, 101));
+    Path copy = Files.createDirectories(dir.resolve("copy"));
+    lmdb().copyCompactedTo(copy);
+
+    try (LmdbShardStore copied = LmdbShardStore.open(copy, LmdbStoreConfig.defaults())) {
+      assertThat(copied.appliedIndex()).contains(new AppliedIndex(1, 101));
+      assertThat(copied.scan(new byte[0], new byte[0], 1000).kvs())
+          .extracting(KeyValue::key)
+          .containsExactlyElementsOf(store.scan(new byte[0], new byte[0], 1000).kvs().stream()
+              .map(KeyValue::key).toList());
+    }
+    assertThat(lmdb().usedBytes()).isPositive();
+  }
+}
