@@ -2,35 +2,147 @@ package io.shardkv.raft;
 
 import com.codahale.metrics.MetricRegistry;
 import io.shardkv.store.AppliedIndexReader;
+import io.shardkv.store.LmdbShardStore;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachine;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One node's Ratis server hosting its replica of every shard group, each over its own LMDB
  * store. Start it, then use {@link #client()} to reach the groups.
+ *
+ * <p>Groups persist in the Ratis storage directory: on restart Ratis reloads them and this
+ * class only adds the groups that are not there yet (a fresh node).
  */
 public final class ShardGroupHost implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardGroupHost.class);
+  private static final long RETRY_SLEEP_MS = 100;
+
   private final GroupHostConfig config;
   private final MetricRegistry metrics;
+  private final GroupIds groupIds;
+  private final Map<RaftGroupId, Integer> shardByGroup = new HashMap<>();
+  private final Map<Integer, ShardStateMachine> replicas = new ConcurrentHashMap<>();
+  private final long[] catchUpTarget;
+  private final AtomicBoolean caughtUp = new AtomicBoolean();
+  private RaftServer server;
+  private RatisShardGroupClient client;
 
   public ShardGroupHost(GroupHostConfig config, MetricRegistry metrics) {
     this.config = config;
     this.metrics = metrics;
+    this.groupIds = new GroupIds(config.clusterId());
+    for (int s = 0; s < config.shardCount(); s++) {
+      shardByGroup.put(groupIds.of(s), s);
+    }
+    this.catchUpTarget = new long[config.shardCount()];
+    java.util.Arrays.fill(catchUpTarget, -1);
   }
 
   /** Opens the stores, starts the Ratis server and joins every shard group. */
-  public void start() throws IOException {
-    throw new UnsupportedOperationException("being written");
+  public synchronized void start() throws IOException {
+    List<RaftPeer> peers = config.peers().stream()
+        .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.raftAddress()).build())
+        .toList();
+    RaftPeerId self = RaftPeerId.valueOf(config.nodeId());
+    server = RaftServer.newBuilder()
+        .setServerId(self)
+        .setProperties(RatisSettings.server(config))
+        .setStateMachineRegistry(this::newStateMachine)
+        .setOption(RaftStorage.StartupOption.RECOVER)
+        .build();
+    server.start();
+
+    List<RaftClient> clients = new ArrayList<>();
+    RaftProperties clientProps = RatisSettings.client(config.requestTimeout());
+    int attempts = (int) Math.max(1, config.requestTimeout().toMillis() / RETRY_SLEEP_MS);
+    for (int shard = 0; shard < config.shardCount(); shard++) {
+      RaftGroup group = RaftGroup.valueOf(groupIds.of(shard), peers);
+      joinGroup(self, group);
+      clients.add(RaftClient.newBuilder()
+          .setProperties(clientProps)
+          .setRaftGroup(group)
+          .setClientId(ClientId.randomId())
+          .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+              attempts, TimeDuration.valueOf(RETRY_SLEEP_MS, TimeUnit.MILLISECONDS)))
+          .build());
+    }
+    client = new RatisShardGroupClient(clients, replicas::get, config.requestTimeout());
+    LOG.info("node {}: hosting {} shard groups of cluster '{}' with peers {}",
+        config.nodeId(), config.shardCount(), config.clusterId(), config.peers());
+  }
+
+  private void joinGroup(RaftPeerId self, RaftGroup group) throws IOException {
+    for (RaftGroupId existing : server.getGroupIds()) {
+      if (existing.equals(group.getGroupId())) {
+        return; // reloaded from this node's Raft storage
+      }
+    }
+    RaftClientReply reply;
+    try {
+      reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(), self, 0, group));
+    } catch (AlreadyExistsException e) {
+      return;
+    }
+    if (!reply.isSuccess()) {
+      throw new IOException("could not add group " + group.getGroupId() + ": " + reply.getException(),
+          reply.getException());
+    }
+  }
+
+  private StateMachine newStateMachine(RaftGroupId groupId) {
+    Integer shard = shardByGroup.get(groupId);
+    if (shard == null) {
+      // A group directory of another cluster id (or shard count) under this data dir.
+      throw new IllegalStateException("Raft group " + groupId + " in " + config.dataDir()
+          + " does not belong to cluster '" + config.clusterId() + "' with " + config.shardCount()
+          + " shards: check shardkv.cluster-id and shardkv.shards, or point shardkv.data-dir elsewhere");
+    }
+    ShardStateMachine sm = new ShardStateMachine(shard,
+        s -> LmdbShardStore.open(config.dataDir().resolve("shards").resolve(Integer.toString(s)),
+            config.store()),
+        metrics);
+    replicas.put(shard, sm);
+    return sm;
   }
 
   /** Reaches the groups (leader routing, retries, timeouts). Valid after {@link #start()}. */
   public ShardGroupClient client() {
-    throw new UnsupportedOperationException("being written");
+    return client;
   }
 
   /** Per-shard applied-index readers of this node's replicas, indexed by shard. */
   public List<AppliedIndexReader> appliedIndexReaders() {
-    throw new UnsupportedOperationException("being written");
+    List<AppliedIndexReader> readers = new ArrayList<>();
+    for (int s = 0; s < config.shardCount(); s++) {
+      int shard = s;
+      readers.add(() -> Optional.ofNullable(replicas.get(shard))
+          .flatMap(ShardStateMachine::durableAppliedIndex));
+    }
+    return readers;
   }
 
   /**
@@ -38,11 +150,51 @@ public final class ShardGroupHost implements AutoCloseable {
    * node first heard from a leader after start: the node has caught up and may serve.
    */
   public boolean caughtUp() {
-    throw new UnsupportedOperationException("being written");
+    if (caughtUp.get()) {
+      return true;
+    }
+    synchronized (this) {
+      if (server == null) {
+        return false;
+      }
+      for (int shard = 0; shard < config.shardCount(); shard++) {
+        try {
+          RaftServer.Division division = server.getDivision(groupIds.of(shard));
+          if (division.getInfo().getLeaderId() == null) {
+            return false;
+          }
+          if (catchUpTarget[shard] < 0) {
+            catchUpTarget[shard] = division.getRaftLog().getLastCommittedIndex();
+          }
+          if (division.getInfo().getLastAppliedIndex() < catchUpTarget[shard]) {
+            return false;
+          }
+        } catch (IOException e) {
+          return false; // group not loaded yet
+        }
+      }
+    }
+    caughtUp.set(true);
+    LOG.info("node {}: every shard replica caught up; serving", config.nodeId());
+    return true;
   }
 
   @Override
-  public void close() {
-    throw new UnsupportedOperationException("being written");
+  public synchronized void close() {
+    if (client != null) {
+      try {
+        client.close();
+      } catch (IOException e) {
+        LOG.warn("closing Raft clients: {}", e.toString());
+      }
+    }
+    if (server != null) {
+      try {
+        server.close();
+      } catch (IOException e) {
+        LOG.warn("closing Raft server: {}", e.toString());
+      }
+      server = null;
+    }
   }
 }

@@ -1,0 +1,40 @@
+package io.shardkv.raft;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * The Ratis properties shardkv runs with, in one place. Values are chosen for small clusters
+ * on few cores: elections slow enough not to fire on a GC pause, fast enough that a restarted
+ * cluster serves again within a second or two.
+ */
+final class RatisSettings {
+  private RatisSettings() {}
+
+  static RaftProperties server(GroupHostConfig config) {
+    RaftProperties p = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(p, List.of(config.dataDir().resolve("raft").toFile()));
+    GrpcConfigKeys.Server.setHost(p, config.self().host());
+    GrpcConfigKeys.Server.setPort(p, config.self().raftPort());
+    // Reads through Ratis confirm leadership with a read-index round (DESIGN: linearizable).
+    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(400, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(800, TimeUnit.MILLISECONDS));
+    // Snapshots are not taken yet: the log is kept whole and replayed past the store's meta.
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);
+    return p;
+  }
+
+  static RaftProperties client(Duration requestTimeout) {
+    RaftProperties p = new RaftProperties();
+    long perAttempt = Math.max(500, Math.min(3_000, requestTimeout.toMillis() / 2));
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(perAttempt, TimeUnit.MILLISECONDS));
+    return p;
+  }
+}

@@ -1,0 +1,123 @@
+package io.shardkv.raft;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.shardkv.api.raft.v1.RaftCommand;
+import io.shardkv.api.raft.v1.RaftCommandResult;
+import io.shardkv.api.raft.v1.RaftQuery;
+import io.shardkv.api.raft.v1.RaftQueryResult;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+
+/**
+ * {@link ShardGroupClient} over one Ratis client per group. Ratis finds the leader and retries
+ * (with its retry cache deduplicating a retried write); this class bounds every call by the
+ * configured request timeout and turns failures into the two exceptions callers map to gRPC.
+ */
+final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
+  private final List<RaftClient> clients;
+  private final IntFunction<ShardStateMachine> localReplicas;
+  private final Duration timeout;
+  private final ShardCommandExecutor executor = new ShardCommandExecutor();
+
+  RatisShardGroupClient(List<RaftClient> clients, IntFunction<ShardStateMachine> localReplicas,
+      Duration timeout) {
+    this.clients = List.copyOf(clients);
+    this.localReplicas = localReplicas;
+    this.timeout = timeout;
+  }
+
+  @Override
+  public int shardCount() {
+    return clients.size();
+  }
+
+  @Override
+  public CompletableFuture<RaftCommandResult> submit(int shard, RaftCommand command) {
+    Message message = RatisBytes.toMessage(command);
+    return bounded(shard, clients.get(shard).async().send(message))
+        .thenApply(reply -> decode(shard, reply, RaftCommandResult::parseFrom));
+  }
+
+  @Override
+  public CompletableFuture<RaftQueryResult> query(int shard, RaftQuery query, ReadConsistency consistency) {
+    if (consistency == ReadConsistency.STALE) {
+      // A stale read never leaves the node: the local replica answers from its store.
+      try {
+        ShardStateMachine replica = localReplicas.apply(shard);
+        if (replica == null) {
+          throw new ShardUnavailableException(shard, "no local replica is running", null);
+        }
+        return CompletableFuture.completedFuture(executor.query(replica.requireHealthy(), query));
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+    Message message = RatisBytes.toMessage(query);
+    return bounded(shard, clients.get(shard).async().sendReadOnly(message))
+        .thenApply(reply -> decode(shard, reply, RaftQueryResult::parseFrom));
+  }
+
+  private CompletableFuture<RaftClientReply> bounded(int shard, CompletableFuture<RaftClientReply> call) {
+    return call.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionally(e -> {
+          throw translate(shard, e);
+        });
+  }
+
+  private static RuntimeException translate(int shard, Throwable e) {
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    if (cause instanceof ShardUnavailableException || cause instanceof ShardFailedException) {
+      return (RuntimeException) cause;
+    }
+    if (cause instanceof StateMachineException) {
+      return new ShardFailedException("shard " + shard + ": " + cause.getMessage(), cause);
+    }
+    if (cause instanceof TimeoutException) {
+      return new ShardUnavailableException(shard, "no answer from the group within the request timeout", cause);
+    }
+    return new ShardUnavailableException(shard, cause.toString(), cause);
+  }
+
+  private static <T> T decode(int shard, RaftClientReply reply, ProtoParser<T> parser) {
+    if (!reply.isSuccess()) {
+      throw translate(shard, reply.getException() != null ? reply.getException()
+          : new IOException("request failed without an exception"));
+    }
+    try {
+      return parser.parse(RatisBytes.view(reply.getMessage().getContent()));
+    } catch (InvalidProtocolBufferException e) {
+      throw new ShardFailedException("shard " + shard + ": undecodable reply", e);
+    }
+  }
+
+  /** Parses a reply payload from bytes. */
+  @FunctionalInterface
+  private interface ProtoParser<T> {
+    T parse(java.nio.ByteBuffer bytes) throws InvalidProtocolBufferException;
+  }
+
+  @Override
+  public void close() throws IOException {
+    IOException first = null;
+    for (RaftClient c : clients) {
+      try {
+        c.close();
+      } catch (IOException e) {
+        first = first == null ? e : first;
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+}
