@@ -36,6 +36,8 @@ public final class LmdbShardStore implements ShardStore {
   private static final Logger LOG = LoggerFactory.getLogger(LmdbShardStore.class);
   static final String DATA_FILE = "data.mdb";
   private static final int DELETE_PREFIX_CHUNK = 10_000;
+  /** LMDB's compile-time key limit (MDB_MAXKEYSIZE) in the bundled build. */
+  public static final int MAX_KEY_BYTES = 511;
 
   private final Path dir;
   private final LmdbStoreConfig config;
@@ -200,7 +202,7 @@ public final class LmdbShardStore implements ShardStore {
 
   @Override
   public Optional<byte[]> get(byte[] key) {
-    if (key.length == 0) {
+    if (key.length == 0 || key.length > MAX_KEY_BYTES) {
       return Optional.empty();
     }
     return withTxnLock(() -> {
@@ -213,7 +215,13 @@ public final class LmdbShardStore implements ShardStore {
   @Override
   public ScanPage scan(byte[] start, byte[] end, int limit) {
     KeyRange<byte[]> range;
-    if (end.length == 0) {
+    if (start.length > MAX_KEY_BYTES) {
+      // A paging cursor (last key + 0x00) can exceed LMDB's key limit, which a range seek
+      // rejects. No stored key is that long, so "key >= start" is exactly "key > start's first
+      // MAX_KEY_BYTES bytes".
+      byte[] head = Arrays.copyOf(start, MAX_KEY_BYTES);
+      range = end.length == 0 ? KeyRange.greaterThan(head) : KeyRange.open(head, end);
+    } else if (end.length == 0) {
       range = fromKey(start);
     } else if (start.length == 0) {
       range = KeyRange.lessThan(end);

@@ -103,6 +103,20 @@ class LmdbShardStoreTest extends ShardStoreContract {
   }
 
   @Test
+  void scanStartLongerThanTheKeyLimitPagesPastAMaximumLengthKey() {
+    byte[] longest = new byte[LmdbShardStore.MAX_KEY_BYTES];
+    java.util.Arrays.fill(longest, (byte) 0x61);
+    byte[] next = java.util.Arrays.copyOf(longest, longest.length + 1); // the router's cursor
+    byte[] after = new byte[] {0x62};
+    store.apply(List.of(new StoreOp.Put(longest, b("x")), new StoreOp.Put(after, b("y"))),
+        new AppliedIndex(1, 1));
+
+    assertThat(store.scan(next, new byte[0], 10).kvs()).extracting(KeyValue::key).containsExactly(after);
+    assertThat(store.scan(next, bytes(0x63), 10).kvs()).extracting(KeyValue::key).containsExactly(after);
+    assertThat(store.get(next)).isEmpty();
+  }
+
+  @Test
   void missingAndCorruptMetaAreReportedNotThrown() throws Exception {
     assertThat(lmdb().readMeta()).isEqualTo(new MetaRead.Missing());
     assertThat(store.appliedIndex()).isEmpty();
