@@ -51,7 +51,11 @@ public final class LmdbShardStore implements ShardStore {
   /** Test seam: runs inside the write transaction just before commit. */
   private volatile Runnable beforeCommit = () -> {};
 
-  private LmdbShardStore(Path dir, LmdbStoreConfig config, Env<byte[]> env, long mapSize) {
+  private final CrashPoints crashPoints;
+
+  private LmdbShardStore(Path dir, LmdbStoreConfig config, Env<byte[]> env, long mapSize,
+      CrashPoints crashPoints) {
+    this.crashPoints = crashPoints;
     this.dir = dir;
     this.config = config;
     this.env = env;
@@ -65,6 +69,12 @@ public final class LmdbShardStore implements ShardStore {
 
   /** Opens the environment in {@code dir}, creating the directory and databases if needed. */
   public static LmdbShardStore open(Path dir, LmdbStoreConfig config) throws IOException {
+    return open(dir, config, CrashPoints.disabled());
+  }
+
+  /** As {@link #open(Path, LmdbStoreConfig)}, with fault injection for crash tests. */
+  public static LmdbShardStore open(Path dir, LmdbStoreConfig config, CrashPoints crashPoints)
+      throws IOException {
     Files.createDirectories(dir);
     Path file = dir.resolve(DATA_FILE);
     // Keep a map that was grown earlier: never open smaller than the file already is.
@@ -82,7 +92,7 @@ public final class LmdbShardStore implements ShardStore {
           .setMaxDbs(2)
           .setMaxReaders(config.maxReaders())
           .open(dir.toFile(), flags.toArray(new EnvFlags[0]));
-      return new LmdbShardStore(dir, config, env, size);
+      return new LmdbShardStore(dir, config, env, size, crashPoints);
     } catch (LmdbException e) {
       throw new IOException("cannot open LMDB environment in " + dir + ": " + e.getMessage(), e);
     }
@@ -98,7 +108,9 @@ public final class LmdbShardStore implements ShardStore {
     synchronized (writeMonitor) {
       while (true) {
         try {
-          return applyOnce(ops, at);
+          ApplyOutcome outcome = applyOnce(ops, at);
+          crashPoints.reached(CrashPoints.AFTER_APPLY_COMMIT);
+          return outcome;
         } catch (Env.MapFullException e) {
           grow(e); // the failed transaction was aborted whole; retry it in a larger map
         } catch (LmdbException e) {
@@ -254,6 +266,30 @@ public final class LmdbShardStore implements ShardStore {
         return meta.read(txn);
       }
     });
+  }
+
+  /**
+   * Bump before save (DESIGN invariant 4): makes the meta record at least {@code at} (it never
+   * moves back) and flushes the environment to disk whatever the sync mode. Returns the durable
+   * meta. Throws if the flush fails, which must abort the snapshot being taken.
+   */
+  public AppliedIndex pinAt(AppliedIndex at) {
+    try {
+      synchronized (writeMonitor) {
+        withTxnLock(() -> {
+        try (Txn<byte[]> txn = env.txnWrite()) {
+          if (meta.advanceInWriteTxn(txn, at)) {
+            txn.commit();
+          }
+        }
+        env.sync(true);
+        return null;
+      });
+      }
+    } catch (LmdbException e) {
+      throw new StoreException("pin at " + at + " failed in " + dir + ": " + e.getMessage(), e);
+    }
+    return appliedIndex().orElseThrow(() -> new StoreException("meta unreadable after pin in " + dir));
   }
 
   /** Flushes every commit to disk now, whatever the sync mode (fsync). */

@@ -103,6 +103,17 @@ class LmdbShardStoreTest extends ShardStoreContract {
   }
 
   @Test
+  void pinAtBumpsMetaMonotonicallyAndFlushes() throws Exception {
+    reopen(new LmdbStoreConfig(SyncMode.NOSYNC, 8L << 20, 64L << 20, 16));
+    store.apply(List.of(new StoreOp.Put(b("k"), b("v"))), new AppliedIndex(1, 5));
+
+    assertThat(lmdb().pinAt(new AppliedIndex(1, 5))).isEqualTo(new AppliedIndex(1, 5));
+    assertThat(lmdb().pinAt(new AppliedIndex(2, 7))).isEqualTo(new AppliedIndex(2, 7));
+    assertThat(lmdb().pinAt(new AppliedIndex(1, 3))).isEqualTo(new AppliedIndex(2, 7)); // never back
+    assertThat(store.get(b("k"))).isPresent();
+  }
+
+  @Test
   void scanStartLongerThanTheKeyLimitPagesPastAMaximumLengthKey() {
     byte[] longest = new byte[LmdbShardStore.MAX_KEY_BYTES];
     java.util.Arrays.fill(longest, (byte) 0x61);
