@@ -7,6 +7,7 @@ import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
 /**
@@ -17,7 +18,7 @@ import org.apache.ratis.util.TimeDuration;
 final class RatisSettings {
   private RatisSettings() {}
 
-  static RaftProperties server(GroupHostConfig config) {
+  static RaftProperties server(GroupHostConfig config, ReplicationPolicy policy) {
     RaftProperties p = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(p, List.of(config.dataDir().resolve("raft").toFile()));
     GrpcConfigKeys.Server.setHost(p, config.self().host());
@@ -26,8 +27,21 @@ final class RatisSettings {
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(400, TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(800, TimeUnit.MILLISECONDS));
-    // Snapshots are not taken yet: the log is kept whole and replayed past the store's meta.
-    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);
+    // Snapshots: Ratis asks for one every N applied entries; the state machine answers with its
+    // newest completed artifact (copies run in the background, see ShardSnapshotter).
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, policy.snapshotAutoTriggerEntries());
+    RaftServerConfigKeys.Snapshot.setCreationGap(p, 1);
+    // A restart needs no snapshot (the store knows its applied index): don't copy on stop.
+    RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(p, false);
+    // Notify-install: a lagging follower fetches the leader's artifact through shardkv's own
+    // transfer (SnapshotTransferService) because the state machine's "latest snapshot" is the
+    // store's durable index, not a set of files Ratis could ship.
+    RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
+    // Purge up to the snapshot even if a follower lags: it installs the artifact instead of
+    // pinning the leader's log forever. The snapshot index is one the store durably reached.
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(policy.logSegmentBytes()));
     return p;
   }
 

@@ -2,14 +2,18 @@ package io.shardkv.raft;
 
 import com.codahale.metrics.MetricRegistry;
 import io.shardkv.store.AppliedIndexReader;
-import io.shardkv.store.LmdbShardStore;
+import io.shardkv.store.AppliedIndex;
+import io.shardkv.store.CrashPoints;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.ratis.client.RaftClient;
@@ -42,17 +46,39 @@ public final class ShardGroupHost implements AutoCloseable {
   private static final long RETRY_SLEEP_MS = 100;
 
   private final GroupHostConfig config;
+  private final ReplicationPolicy policy;
+  private final SnapshotFetcher fetcher;
+  private final CrashPoints crashPoints;
   private final MetricRegistry metrics;
+  private final ExecutorService background = Executors.newFixedThreadPool(2, r -> {
+    Thread t = new Thread(r, "shardkv-snapshot");
+    t.setDaemon(true);
+    return t;
+  });
   private final GroupIds groupIds;
   private final Map<RaftGroupId, Integer> shardByGroup = new HashMap<>();
   private final Map<Integer, ShardStateMachine> replicas = new ConcurrentHashMap<>();
   private final long[] catchUpTarget;
   private final AtomicBoolean caughtUp = new AtomicBoolean();
   private RaftServer server;
+  private List<RaftClient> raftClients = List.of();
   private RatisShardGroupClient client;
 
+  /** A host with default replication policy and no snapshot transfer (tests, single node). */
   public ShardGroupHost(GroupHostConfig config, MetricRegistry metrics) {
+    this(config, ReplicationPolicy.defaults(), SnapshotFetcher.unavailable(), CrashPoints.disabled(), metrics);
+  }
+
+  /**
+   * @param fetcher how a follower fetches a leader's snapshot artifact
+   * @param crashPoints fault injection for crash tests ({@link CrashPoints#disabled()} otherwise)
+   */
+  public ShardGroupHost(GroupHostConfig config, ReplicationPolicy policy, SnapshotFetcher fetcher,
+      CrashPoints crashPoints, MetricRegistry metrics) {
     this.config = config;
+    this.policy = policy;
+    this.fetcher = fetcher;
+    this.crashPoints = crashPoints;
     this.metrics = metrics;
     this.groupIds = new GroupIds(config.clusterId());
     for (int s = 0; s < config.shardCount(); s++) {
@@ -70,7 +96,7 @@ public final class ShardGroupHost implements AutoCloseable {
     RaftPeerId self = RaftPeerId.valueOf(config.nodeId());
     server = RaftServer.newBuilder()
         .setServerId(self)
-        .setProperties(RatisSettings.server(config))
+        .setProperties(RatisSettings.server(config, policy))
         .setStateMachineRegistry(this::newStateMachine)
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
@@ -90,6 +116,7 @@ public final class ShardGroupHost implements AutoCloseable {
               attempts, TimeDuration.valueOf(RETRY_SLEEP_MS, TimeUnit.MILLISECONDS)))
           .build());
     }
+    raftClients = List.copyOf(clients);
     client = new RatisShardGroupClient(clients, replicas::get, config.requestTimeout());
     LOG.info("node {}: hosting {} shard groups of cluster '{}' with peers {}",
         config.nodeId(), config.shardCount(), config.clusterId(), config.peers());
@@ -121,10 +148,10 @@ public final class ShardGroupHost implements AutoCloseable {
           + " does not belong to cluster '" + config.clusterId() + "' with " + config.shardCount()
           + " shards: check shardkv.cluster-id and shardkv.shards, or point shardkv.data-dir elsewhere");
     }
-    ShardStateMachine sm = new ShardStateMachine(shard,
-        s -> LmdbShardStore.open(config.dataDir().resolve("shards").resolve(Integer.toString(s)),
-            config.store()),
-        metrics);
+    ReplicaSettings settings = new ReplicaSettings(
+        config.dataDir().resolve("shards").resolve(Integer.toString(shard)), config.store(),
+        policy.snapshotsKept(), crashPoints);
+    ShardStateMachine sm = new ShardStateMachine(shard, settings, fetcher, background, metrics);
     replicas.put(shard, sm);
     return sm;
   }
@@ -179,6 +206,61 @@ public final class ShardGroupHost implements AutoCloseable {
     return true;
   }
 
+  /** The service that serves this node's snapshot artifacts to followers (register it on gRPC). */
+  public SnapshotTransferService snapshotTransferService() {
+    return new SnapshotTransferService(config.clusterId(), shard -> {
+      ShardStateMachine replica = replicas.get(shard);
+      try {
+        return replica == null ? Optional.empty() : replica.latestArtifact();
+      } catch (IOException e) {
+        return Optional.empty();
+      }
+    });
+  }
+
+  /**
+   * Takes a snapshot of {@code shard} on this node now (admin-triggered): produces the artifact,
+   * then asks Ratis to take its snapshot so it learns of the artifact and may purge its log.
+   * Completes with the artifact's index.
+   */
+  public CompletableFuture<AppliedIndex> takeSnapshot(int shard) {
+    ShardStateMachine replica = replicas.get(shard);
+    if (replica == null) {
+      return CompletableFuture.failedFuture(new ShardUnavailableException(shard, "no local replica", null));
+    }
+    return replica.snapshotNow().thenApplyAsync(artifact -> {
+      try {
+        RaftClientReply reply = ratisClient(shard).getSnapshotManagementApi(RaftPeerId.valueOf(config.nodeId()))
+            .create(config.requestTimeout().toMillis());
+        if (!reply.isSuccess()) {
+          LOG.warn("shard {}: Ratis did not record the snapshot: {}", shard, reply.getException());
+        }
+      } catch (IOException e) {
+        LOG.warn("shard {}: Ratis did not record the snapshot: {}", shard, e.toString());
+      }
+      return artifact.index();
+    }, background);
+  }
+
+  private RaftClient ratisClient(int shard) {
+    return raftClients.get(shard);
+  }
+
+  /** The cold-start decisions of this node's replicas (those initialized so far). */
+  public List<ColdStartReport> coldStartReports() {
+    List<ColdStartReport> reports = new ArrayList<>();
+    for (int s = 0; s < config.shardCount(); s++) {
+      Optional.ofNullable(replicas.get(s)).flatMap(ShardStateMachine::coldStart).ifPresent(reports::add);
+    }
+    return reports;
+  }
+
+  /** The newest snapshot artifact of {@code shard} on this node. */
+  public Optional<SnapshotArtifact> latestSnapshot(int shard) throws IOException {
+    ShardStateMachine replica = replicas.get(shard);
+    return replica == null ? Optional.empty() : replica.latestArtifact();
+  }
+
   @Override
   public synchronized void close() {
     if (client != null) {
@@ -196,5 +278,6 @@ public final class ShardGroupHost implements AutoCloseable {
       }
       server = null;
     }
+    background.shutdownNow();
   }
 }

@@ -8,45 +8,71 @@ import io.shardkv.api.raft.v1.RaftCommand;
 import io.shardkv.api.raft.v1.RaftCommandResult;
 import io.shardkv.api.raft.v1.RaftQuery;
 import io.shardkv.store.AppliedIndex;
-import io.shardkv.store.ShardStore;
+import io.shardkv.store.LmdbShardStore;
+import io.shardkv.store.MetaRead;
+import io.shardkv.store.StoreDirectory;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The Ratis state machine of one shard replica: applies each committed entry to the shard's
- * store in one write transaction together with the entry's {@code (term, index)}.
+ * LMDB store in one write transaction together with the entry's {@code (term, index)}.
  *
  * <p>Applies run synchronously on Ratis's apply thread, so the store has a single writer and
  * the meta record follows log order. A store failure is thrown from the apply call: Ratis then
- * stops this group's updater and closes the division, so no later entry is applied over a gap
- * (DESIGN invariant 8).
+ * stops this group's updater, so no later entry is applied over a gap (DESIGN invariant 8).
+ *
+ * <p>At start, {@link ColdStartGate} decides whether the store can be used as it is. What the
+ * store durably holds is reported to Ratis as the latest snapshot ({@link DurableBaseline}), so
+ * Ratis replays only the log after it (invariant 6).
  */
 public final class ShardStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(ShardStateMachine.class);
+  static final String GROUP_MARKER = "shardkv-group-initialized";
 
   private final int shard;
-  private final ShardStoreOpener opener;
+  private final ReplicaSettings settings;
+  private final MetricRegistry metrics;
+  private final SnapshotFetcher fetcher;
+  private final Executor background;
+  private final ColdStartGate gate = new ColdStartGate();
   private final ShardCommandExecutor executor = new ShardCommandExecutor();
   private final Timer applyTimer;
   private final Counter applyFailures;
-  private volatile ShardStore store;
+  private volatile LmdbShardStore store;
+  private volatile SnapshotArtifacts artifacts;
+  private volatile StoreRestorer restorer;
+  private volatile ShardSnapshotter snapshotter;
+  private volatile TermIndex baseline;
+  private volatile ColdStartReport coldStart;
   private volatile Throwable failure;
 
-  public ShardStateMachine(int shard, ShardStoreOpener opener, MetricRegistry metrics) {
+  ShardStateMachine(int shard, ReplicaSettings settings, SnapshotFetcher fetcher, Executor background,
+      MetricRegistry metrics) {
     this.shard = shard;
-    this.opener = opener;
+    this.settings = settings;
+    this.fetcher = fetcher;
+    this.background = background;
+    this.metrics = metrics;
     this.applyTimer = metrics.timer(MetricNames.applySeconds(shard));
     this.applyFailures = metrics.counter(MetricNames.applyFailures(shard));
   }
@@ -59,11 +85,124 @@ public final class ShardStateMachine extends BaseStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage)
       throws IOException {
     super.initialize(server, groupId, raftStorage);
-    store = opener.open(shard);
-    // Ratis replays the log from the start of what it holds; entries at or below the store's
-    // meta are recognised by the store and skipped, so replay never re-applies data.
-    LOG.info("shard {}: store opened, durable applied index {}", shard,
-        store.appliedIndex().map(Object::toString).orElse("missing"));
+    getLifeCycle().startAndTransition(() -> openThroughGate(raftStorage), IOException.class);
+  }
+
+  private void openThroughGate(RaftStorage raftStorage) throws IOException {
+    long start = System.nanoTime();
+    Path smDir = raftStorage.getStorageDir().getStateMachineDir().toPath();
+    artifacts = new SnapshotArtifacts(smDir, settings.snapshotsKept());
+    artifacts.removeStaging();
+    StoreDirectory dir = new StoreDirectory(settings.storeRoot());
+    restorer = new StoreRestorer(dir, settings.store(), settings.crashPoints());
+    Optional<SnapshotArtifact> snapshot = artifacts.latest();
+
+    LmdbShardStore opened = null;
+    StoreProbe probe;
+    Optional<Path> live = dir.current();
+    if (live.isEmpty()) {
+      probe = new StoreProbe.NoStore();
+    } else {
+      try {
+        opened = LmdbShardStore.open(live.get(), settings.store(), settings.crashPoints());
+        probe = new StoreProbe.Opened(opened.readMeta());
+      } catch (IOException | RuntimeException e) {
+        probe = new StoreProbe.Unreadable(e.toString());
+      }
+    }
+    ColdStartDecision decision = gate.decide(probe, snapshot.map(SnapshotArtifact::index));
+
+    Path marker = smDir.resolve(GROUP_MARKER);
+    if (!Files.exists(marker) && decision.durable().isPresent()) {
+      // The store has history but this Raft group directory is new: the log (and with it the
+      // term and vote) was lost. Serving would risk voting twice in a term.
+      close(opened);
+      throw new IOException("shard " + shard + ": the store in " + dir.root() + " has applied index "
+          + decision.durable().get() + " but the Raft group directory " + smDir.getParent()
+          + " is new (its log was lost?). Refusing to start this group. Restore the Raft directory, "
+          + "or delete " + dir.root() + " so this replica re-syncs from the leader.");
+    }
+
+    if (decision.skipped()) {
+      store = opened;
+      baseline = toTermIndex(decision.durable().orElseThrow());
+    } else {
+      close(opened);
+      if (snapshot.isPresent()) {
+        store = restorer.restore(snapshot.get(), artifacts);
+        baseline = toTermIndex(snapshot.get().index());
+      } else {
+        store = restorer.createEmpty(); // nothing to restore: replay the (never purged) log
+        baseline = null;
+      }
+    }
+    dir.removeInactive();
+    if (!Files.exists(marker)) {
+      Files.createFile(marker);
+      StoreDirectory.fsync(smDir);
+    }
+    if (baseline != null) {
+      setLastAppliedTermIndex(baseline);
+    }
+    snapshotter = new ShardSnapshotter(shard, liveSource(), artifacts, background,
+        settings.crashPoints(), metrics);
+
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    coldStart = new ColdStartReport(shard, decision, millis);
+    metrics.counter(MetricNames.coldStartTotal(decision.outcome().label(), decision.reasonLabel())).inc();
+    metrics.timer(MetricNames.coldStartSeconds()).update(java.time.Duration.ofMillis(millis));
+    LOG.info("cold start shard={} group={} outcome={} reason={} durable={} snapshot={} duration_ms={}",
+        shard, getGroupId(), decision.outcome().label(), decision.reasonLabel(),
+        decision.durable().map(Object::toString).orElse("none"),
+        decision.snapshot().map(Object::toString).orElse("none"), millis);
+  }
+
+  private SnapshotSource liveSource() {
+    return new SnapshotSource() {
+      @Override
+      public AppliedIndex pinAt(AppliedIndex at) {
+        return store.pinAt(at);
+      }
+
+      @Override
+      public void copyCompactedTo(Path dir) {
+        store.copyCompactedTo(dir);
+      }
+
+      @Override
+      public AppliedIndex indexOfCopy(Path dir) throws IOException {
+        try (LmdbShardStore copy = LmdbShardStore.open(dir, settings.store())) {
+          if (copy.readMeta() instanceof MetaRead.Present p) {
+            return p.index();
+          }
+          throw new IOException("snapshot copy in " + dir + " has no readable meta");
+        }
+      }
+    };
+  }
+
+  @Override
+  public SnapshotInfo getLatestSnapshot() {
+    TermIndex b = baseline;
+    return b == null ? null : new DurableBaseline(b);
+  }
+
+  @Override
+  public long takeSnapshot() {
+    long index = snapshotter.takeSnapshot(toAppliedIndex(getLastAppliedTermIndex()));
+    snapshotter.completed().ifPresent(a -> advanceBaseline(toTermIndex(a.index())));
+    return index;
+  }
+
+  private synchronized void advanceBaseline(TermIndex ti) {
+    if (baseline == null || ti.getIndex() > baseline.getIndex()) {
+      baseline = ti;
+    }
+  }
+
+  /** Produces a snapshot artifact now; Ratis learns of it at its next snapshot call. */
+  CompletableFuture<SnapshotArtifact> snapshotNow() {
+    return snapshotter.snapshotNow();
   }
 
   @Override
@@ -80,7 +219,7 @@ public final class ShardStateMachine extends BaseStateMachine {
     }
     RaftCommandResult result;
     try (Timer.Context ignored = applyTimer.time()) {
-      result = executor.execute(store, command, new AppliedIndex(ti.getTerm(), ti.getIndex()));
+      result = executor.execute(store, command, toAppliedIndex(ti));
     } catch (RuntimeException e) {
       throw fail(ti, e);
     }
@@ -121,32 +260,116 @@ public final class ShardStateMachine extends BaseStateMachine {
     }
   }
 
+  /**
+   * The leader purged the log this replica still needs: fetch the leader's snapshot artifact
+   * and save it locally. Ratis then pauses this state machine and calls {@link #reinitialize()},
+   * which installs it into the live store on the apply thread.
+   */
+  @Override
+  public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto roleInfo,
+      TermIndex firstTermIndexInLog) {
+    String leader = roleInfo.getFollowerInfo().getLeaderInfo().getId().getId().toStringUtf8();
+    long minIndex = firstTermIndexInLog.getIndex() - 1;
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        Path staging = artifacts.newStagingDir();
+        AppliedIndex got = fetcher.fetch(leader, shard, minIndex, staging.resolve(SnapshotArtifacts.DATA_FILE));
+        SnapshotArtifact saved = artifacts.save(got, staging);
+        LOG.info("shard {}: fetched snapshot {} from leader {} (needed >= {})", shard, got, leader, minIndex);
+        return toTermIndex(saved.index());
+      } catch (IOException e) {
+        LOG.warn("shard {}: fetching a snapshot from {} failed: {}", shard, leader, e.toString());
+        throw new CompletionException(e);
+      }
+    }, background);
+  }
+
+  @Override
+  public synchronized void pause() {
+    if (getLifeCycle().getCurrentState() == LifeCycle.State.RUNNING) {
+      getLifeCycle().transition(LifeCycle.State.PAUSING);
+      getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
+  }
+
+  /** Installs the newest artifact (just fetched from the leader) into the live store. */
+  @Override
+  public synchronized void reinitialize() throws IOException {
+    long start = System.nanoTime();
+    SnapshotArtifact artifact = artifacts.latest()
+        .orElseThrow(() -> new IOException("shard " + shard + ": reinitialize without a snapshot"));
+    if (getLifeCycle().getCurrentState() == LifeCycle.State.PAUSED) {
+      getLifeCycle().transition(LifeCycle.State.STARTING);
+    }
+    LmdbShardStore previous = store;
+    store = null;
+    close(previous);
+    store = restorer.restore(artifact, artifacts);
+    baseline = toTermIndex(artifact.index());
+    setLastAppliedTermIndex(baseline);
+    snapshotter.installed(artifact);
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    metrics.timer(MetricNames.snapshotInstallSeconds(shard)).update(java.time.Duration.ofMillis(millis));
+    LOG.info("shard {}: snapshot installed at {} in {} ms; durable applied index is now {}",
+        shard, artifact.index(), millis, artifact.index());
+    if (getLifeCycle().getCurrentState() == LifeCycle.State.STARTING) {
+      getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
+  }
+
   /** The local store for stale reads; fails if this replica stopped on a store failure. */
-  ShardStore requireHealthy() {
+  LmdbShardStore requireHealthy() {
     Throwable f = failure;
     if (f != null) {
       throw new ShardFailedException("shard " + shard + " replica stopped after a store failure: " + f, f);
     }
-    ShardStore s = store;
+    LmdbShardStore s = store;
     if (s == null) {
-      throw new ShardUnavailableException(shard, "replica is not initialized yet", null);
+      throw new ShardUnavailableException(shard, "replica is not serving (starting or installing a snapshot)", null);
     }
     return s;
   }
 
   /** Durable applied index of the local store, or empty if unknown. */
   Optional<AppliedIndex> durableAppliedIndex() {
-    ShardStore s = store;
-    return s == null ? Optional.empty() : s.appliedIndex();
+    LmdbShardStore s = store;
+    try {
+      return s == null ? Optional.empty() : s.appliedIndex();
+    } catch (RuntimeException e) {
+      return Optional.empty(); // closed concurrently (install in progress)
+    }
+  }
+
+  /** This replica's cold-start decision, once initialized. */
+  Optional<ColdStartReport> coldStart() {
+    return Optional.ofNullable(coldStart);
+  }
+
+  /** The newest complete snapshot artifact on this node. */
+  Optional<SnapshotArtifact> latestArtifact() throws IOException {
+    SnapshotArtifacts a = artifacts;
+    return a == null ? Optional.empty() : a.latest();
+  }
+
+  private static void close(LmdbShardStore s) {
+    if (s != null) {
+      s.close();
+    }
+  }
+
+  static AppliedIndex toAppliedIndex(TermIndex ti) {
+    return new AppliedIndex(Math.max(0, ti.getTerm()), Math.max(0, ti.getIndex()));
+  }
+
+  static TermIndex toTermIndex(AppliedIndex at) {
+    return TermIndex.valueOf(at.term(), at.index());
   }
 
   @Override
   public void close() throws IOException {
-    ShardStore s = store;
+    LmdbShardStore s = store;
     store = null;
-    if (s != null) {
-      s.close();
-    }
+    close(s);
     super.close();
   }
 }

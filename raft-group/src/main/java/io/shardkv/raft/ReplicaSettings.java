@@ -1,0 +1,15 @@
+package io.shardkv.raft;
+
+import io.shardkv.store.CrashPoints;
+import io.shardkv.store.LmdbStoreConfig;
+import java.nio.file.Path;
+
+/**
+ * Where and how one shard replica keeps its store.
+ *
+ * @param storeRoot the shard's store directory (generations + CURRENT)
+ * @param store LMDB settings
+ * @param snapshotsKept artifacts kept
+ * @param crashPoints fault injection (disabled outside crash tests)
+ */
+record ReplicaSettings(Path storeRoot, LmdbStoreConfig store, int snapshotsKept, CrashPoints crashPoints) {}
