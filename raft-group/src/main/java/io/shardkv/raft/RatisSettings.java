@@ -42,6 +42,7 @@ final class RatisSettings {
     // pinning the leader's log forever. The snapshot index is one the store durably reached.
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(policy.logSegmentBytes()));
+    RaftServerConfigKeys.Log.setPurgeGap(p, policy.logPurgeGap());
     return p;
   }
 
