@@ -1,0 +1,207 @@
+package io.shardkv.server;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import io.shardkv.server.ShardkvConfig.Endpoint;
+import io.shardkv.server.ShardkvConfig.Limits;
+import io.shardkv.server.ShardkvConfig.Peer;
+import io.shardkv.server.ShardkvConfig.RaftSettings;
+import io.shardkv.store.LmdbShardStore;
+import io.shardkv.store.LmdbStoreConfig;
+import io.shardkv.store.SyncMode;
+import java.io.File;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Loads and validates a node's configuration: the user's file over {@code reference.conf}, with
+ * the documented environment variables on top (they are what Kubernetes sets). Every error names
+ * the key at fault.
+ */
+public final class ConfigLoader {
+  private final Map<String, String> env;
+
+  public ConfigLoader(Map<String, String> env) {
+    this.env = env;
+  }
+
+  /** Thrown for a missing or invalid setting; the message starts with the key. */
+  public static final class ConfigError extends RuntimeException {
+    public ConfigError(String message) {
+      super(message);
+    }
+  }
+
+  /** Loads {@code file} (may be null: defaults only). */
+  public ShardkvConfig load(File file) {
+    Config user = ConfigFactory.empty();
+    if (file != null) {
+      if (!file.isFile()) {
+        throw new ConfigError("config file " + file + " does not exist");
+      }
+      try {
+        user = ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false));
+      } catch (ConfigException e) {
+        throw new ConfigError(e.getMessage());
+      }
+    }
+    return load(user);
+  }
+
+  /** Loads from an already parsed config (tests). */
+  public ShardkvConfig load(Config user) {
+    try {
+      Config merged = envOverrides().withFallback(user).withFallback(ConfigFactory.defaultReference()).resolve();
+      return parse(merged.getConfig("shardkv"));
+    } catch (ConfigException e) {
+      throw new ConfigError(e.getMessage());
+    }
+  }
+
+  private Config envOverrides() {
+    Map<String, Object> o = new HashMap<>();
+    put(o, "SHARDKV_CLUSTER_ID", "shardkv.cluster-id");
+    put(o, "SHARDKV_NODE_ID", "shardkv.node-id");
+    put(o, "SHARDKV_SHARDS", "shardkv.shards");
+    put(o, "SHARDKV_DATA_DIR", "shardkv.data-dir");
+    put(o, "SHARDKV_CLIENT_HOST", "shardkv.client.host");
+    put(o, "SHARDKV_CLIENT_PORT", "shardkv.client.port");
+    put(o, "SHARDKV_METRICS_HOST", "shardkv.metrics.host");
+    put(o, "SHARDKV_METRICS_PORT", "shardkv.metrics.port");
+    put(o, "SHARDKV_SYNC_MODE", "shardkv.store.sync-mode");
+    String peers = env.get("SHARDKV_PEERS");
+    if (peers != null && !peers.isBlank()) {
+      o.put("shardkv.peers", parsePeersVariable(peers));
+    }
+    return ConfigFactory.parseMap(o, "environment");
+  }
+
+  private void put(Map<String, Object> overrides, String variable, String key) {
+    String value = env.get(variable);
+    if (value != null && !value.isBlank()) {
+      overrides.put(key, value);
+    }
+  }
+
+  /** SHARDKV_PEERS="n1=host:raftPort[:clientPort],n2=..." */
+  private static List<Map<String, Object>> parsePeersVariable(String value) {
+    List<Map<String, Object>> peers = new ArrayList<>();
+    for (String entry : value.split(",")) {
+      String[] idAndAddress = entry.trim().split("=", 2);
+      String[] parts = idAndAddress.length == 2 ? idAndAddress[1].split(":") : new String[0];
+      if (parts.length < 2 || parts.length > 3) {
+        throw new ConfigError("SHARDKV_PEERS: expected id=host:raftPort[:clientPort] entries separated by"
+            + " commas, got '" + entry.trim() + "'");
+      }
+      Map<String, Object> peer = new HashMap<>();
+      peer.put("id", idAndAddress[0]);
+      peer.put("host", parts[0]);
+      peer.put("raft-port", parts[1]);
+      if (parts.length == 3) {
+        peer.put("client-port", parts[2]);
+      }
+      peers.add(peer);
+    }
+    return peers;
+  }
+
+  private static ShardkvConfig parse(Config c) {
+    String clusterId = nonBlank(c, "cluster-id");
+    String nodeId = nonBlank(c, "node-id");
+    int shards = c.getInt("shards");
+    if (shards < 1 || shards > 1024) {
+      throw new ConfigError("shardkv.shards: must be between 1 and 1024, got " + shards);
+    }
+    Endpoint client = endpoint(c, "client");
+    Endpoint metrics = endpoint(c, "metrics");
+    List<Peer> peers = new ArrayList<>();
+    Set<String> ids = new HashSet<>();
+    for (Config p : c.getConfigList("peers")) {
+      String id = p.getString("id");
+      if (!ids.add(id)) {
+        throw new ConfigError("shardkv.peers: duplicate peer id '" + id + "'");
+      }
+      int clientPort = p.hasPath("client-port") ? p.getInt("client-port") : client.port();
+      peers.add(new Peer(id, p.getString("host"), port("shardkv.peers[" + id + "].raft-port", p.getInt("raft-port")),
+          clientPort));
+    }
+    if (peers.isEmpty()) {
+      throw new ConfigError("shardkv.peers: at least one peer is required");
+    }
+    if (!ids.contains(nodeId)) {
+      throw new ConfigError("shardkv.node-id: '" + nodeId + "' is not one of the peers " + ids);
+    }
+    Config l = c.getConfig("limits");
+    Limits limits = new Limits(positive(l, "limits.max-value-bytes"), positive(l, "limits.max-batch-mutations"),
+        positive(l, "limits.max-scan-limit"));
+    if (limits.maxScanLimit() > 10_000) {
+      throw new ConfigError("shardkv.limits.max-scan-limit: at most 10000, got " + limits.maxScanLimit());
+    }
+    Config s = c.getConfig("store");
+    SyncMode syncMode;
+    try {
+      syncMode = SyncMode.parse(s.getString("sync-mode"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigError("shardkv.store.sync-mode: " + e.getMessage());
+    }
+    long initial = s.getBytes("initial-map-size");
+    long max = s.getBytes("max-map-size");
+    if (initial < (1 << 20) || max < initial) {
+      throw new ConfigError("shardkv.store.initial-map-size / max-map-size: need 1MiB <= initial <= max, got "
+          + initial + " and " + max);
+    }
+    LmdbStoreConfig store = new LmdbStoreConfig(syncMode, initial, max, positive(s, "store.max-readers"));
+    Config r = c.getConfig("raft");
+    RaftSettings raft = new RaftSettings(r.getDuration("request-timeout"),
+        r.getLong("snapshot-auto-trigger-entries"), positive(r, "raft.snapshots-kept"),
+        r.getBytes("log-segment-size"), positive(r, "raft.log-purge-gap"));
+    if (raft.requestTimeout().isNegative() || raft.requestTimeout().isZero()) {
+      throw new ConfigError("shardkv.raft.request-timeout: must be positive");
+    }
+    if (raft.snapshotAutoTriggerEntries() < 1 || raft.logSegmentBytes() < 1024) {
+      throw new ConfigError("shardkv.raft: snapshot-auto-trigger-entries must be >= 1 and log-segment-size >= 1KiB");
+    }
+    return new ShardkvConfig(clusterId, nodeId, shards, Path.of(nonBlank(c, "data-dir")), peers, client,
+        metrics, limits, store, raft);
+  }
+
+  private static Endpoint endpoint(Config c, String name) {
+    return new Endpoint(nonBlank(c, name + ".host"), port("shardkv." + name + ".port", c.getInt(name + ".port")));
+  }
+
+  private static int port(String key, int port) {
+    if (port < 0 || port > 65535) {
+      throw new ConfigError(key + ": must be a port number 0-65535, got " + port);
+    }
+    return port;
+  }
+
+  private static int positive(Config c, String path) {
+    String key = path.substring(path.indexOf('.') + 1);
+    int v = c.getInt(key);
+    if (v < 1) {
+      throw new ConfigError("shardkv." + path + ": must be >= 1, got " + v);
+    }
+    return v;
+  }
+
+  private static String nonBlank(Config c, String path) {
+    String v = c.getString(path);
+    if (v.isBlank()) {
+      throw new ConfigError("shardkv." + path + ": must not be empty");
+    }
+    return v;
+  }
+
+  /** LMDB's key limit, fixed by the native build. */
+  static int maxKeyBytes() {
+    return LmdbShardStore.MAX_KEY_BYTES;
+  }
+}

@@ -1,0 +1,45 @@
+package io.shardkv.server;
+
+import io.shardkv.raft.GroupHostConfig;
+import io.shardkv.raft.PeerAddress;
+import io.shardkv.raft.ReplicationPolicy;
+import io.shardkv.store.LmdbStoreConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A node's validated configuration (see docs/configuration.md). Built by {@link ConfigLoader}.
+ */
+public record ShardkvConfig(String clusterId, String nodeId, int shards, Path dataDir,
+    List<Peer> peers, Endpoint client, Endpoint metrics, Limits limits, LmdbStoreConfig store,
+    RaftSettings raft) {
+
+  /** A cluster member; {@code clientPort} is where its KV and snapshot-transfer service listen. */
+  public record Peer(String id, String host, int raftPort, int clientPort) {}
+
+  /** A listen address. Port 0 picks an ephemeral port. */
+  public record Endpoint(String host, int port) {}
+
+  /** Request limits enforced at the edge (DESIGN invariant 9). */
+  public record Limits(int maxValueBytes, int maxBatchMutations, int maxScanLimit) {}
+
+  /** Replication settings. */
+  public record RaftSettings(Duration requestTimeout, long snapshotAutoTriggerEntries, int snapshotsKept,
+      long logSegmentBytes, int logPurgeGap) {}
+
+  public Peer self() {
+    return peers.stream().filter(p -> p.id().equals(nodeId)).findFirst().orElseThrow();
+  }
+
+  public GroupHostConfig groupHostConfig() {
+    return new GroupHostConfig(clusterId, nodeId,
+        peers.stream().map(p -> new PeerAddress(p.id(), p.host(), p.raftPort())).toList(),
+        shards, dataDir, store, raft.requestTimeout());
+  }
+
+  public ReplicationPolicy replicationPolicy() {
+    return new ReplicationPolicy(raft.snapshotAutoTriggerEntries(), raft.snapshotsKept(),
+        raft.logSegmentBytes(), raft.logPurgeGap());
+  }
+}

@@ -1,0 +1,133 @@
+package io.shardkv.server;
+
+import com.codahale.metrics.MetricRegistry;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.shardkv.api.v1.KVGrpc;
+import io.shardkv.raft.ShardGroupHost;
+import io.shardkv.router.MinOverShardsReader;
+import jakarta.inject.Inject;
+import jakarta.inject.Provider;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running node: metrics endpoint, the Ratis host with every shard group, and the gRPC server
+ * (KV, health, reflection, snapshot transfer). Health reports NOT_SERVING until every local
+ * replica has caught up and the minimum-over-shards applied index is known (invariant 7).
+ */
+public final class ShardkvNode implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardkvNode.class);
+  private static final String KV_SERVICE = KVGrpc.SERVICE_NAME;
+
+  private final ShardkvConfig config;
+  private final MetricRegistry metrics;
+  private final ShardGroupHost host;
+  private final Provider<KvService> kvService;
+  private final PeerChannels peerChannels;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final ScheduledExecutorService readiness = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "shardkv-readiness");
+    t.setDaemon(true);
+    return t;
+  });
+  private final ExecutorService grpcExecutor = Executors.newFixedThreadPool(8);
+  private MetricsServer metricsServer;
+  private Server server;
+  private volatile boolean serving;
+
+  @Inject
+  ShardkvNode(ShardkvConfig config, MetricRegistry metrics, ShardGroupHost host,
+      Provider<KvService> kvService, PeerChannels peerChannels) {
+    this.config = config;
+    this.metrics = metrics;
+    this.host = host;
+    this.kvService = kvService;
+    this.peerChannels = peerChannels;
+  }
+
+  /** Starts everything; returns once the gRPC server listens (health may still be NOT_SERVING). */
+  public synchronized void start() throws IOException {
+    metricsServer = new MetricsServer(metrics, config.metrics().host(), config.metrics().port());
+    health.setStatus("", ServingStatus.NOT_SERVING);
+    health.setStatus(KV_SERVICE, ServingStatus.NOT_SERVING);
+    host.start();
+    MinOverShardsReader minApplied = new MinOverShardsReader(host.appliedIndexReaders());
+    metrics.gauge("shardkv_node_min_applied_index", () -> () -> minApplied.appliedIndex()
+        .map(a -> a.index()).orElse(-1L));
+    server = NettyServerBuilder.forAddress(new InetSocketAddress(config.client().host(), config.client().port()))
+        .executor(grpcExecutor)
+        .maxInboundMessageSize(config.limits().maxValueBytes() * 2 + (1 << 20))
+        .addService(ServerInterceptors.intercept(kvService.get(), new RpcMetricsInterceptor(metrics)))
+        .addService(host.snapshotTransferService())
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .build()
+        .start();
+    readiness.scheduleWithFixedDelay(() -> {
+      if (!serving && host.caughtUp() && minApplied.appliedIndex().isPresent()) {
+        serving = true;
+        health.setStatus("", ServingStatus.SERVING);
+        health.setStatus(KV_SERVICE, ServingStatus.SERVING);
+        LOG.info("node {} SERVING (min applied index over shards {})", config.nodeId(),
+            minApplied.appliedIndex().orElseThrow());
+      }
+    }, 0, 50, TimeUnit.MILLISECONDS);
+    LOG.info("node {} listening: client {}:{}, raft {}:{}, metrics {}:{}/metrics, data {}", config.nodeId(),
+        config.client().host(), server.getPort(), config.self().host(), config.self().raftPort(),
+        config.metrics().host(), metricsServer.port(), config.dataDir().toAbsolutePath());
+  }
+
+  /** The bound client port. */
+  public int clientPort() {
+    return server.getPort();
+  }
+
+  /** The bound metrics port. */
+  public int metricsPort() {
+    return metricsServer.port();
+  }
+
+  public boolean serving() {
+    return serving;
+  }
+
+  /** Graceful stop: NOT_SERVING, drain gRPC, stop the groups, close the rest. */
+  @Override
+  public synchronized void close() {
+    health.enterTerminalState();
+    readiness.shutdownNow();
+    if (server != null) {
+      server.shutdown();
+      try {
+        if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+          server.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        server.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+    host.close();
+    try {
+      peerChannels.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    grpcExecutor.shutdownNow();
+    if (metricsServer != null) {
+      metricsServer.close();
+    }
+    LOG.info("node {} stopped", config.nodeId());
+  }
+}
