@@ -1,0 +1,69 @@
+package io.shardkv.it;
+
+import com.google.protobuf.ByteString;
+import io.grpc.StatusRuntimeException;
+import io.shardkv.api.v1.GetRequest;
+import io.shardkv.api.v1.GetResponse;
+import io.shardkv.api.v1.PutRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Base of the multi-process tests: one cluster per test, logs printed when a test fails. */
+abstract class ClusterTest {
+  @TempDir Path dir;
+  ProcessCluster cluster;
+
+  @RegisterExtension
+  final TestWatcher dumpLogsOnFailure = new TestWatcher() {
+    @Override
+    public void testFailed(ExtensionContext context, Throwable cause) {
+      if (cluster != null) {
+        cluster.dumpLogs();
+      }
+    }
+  };
+
+  @AfterEach
+  void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  static ByteString bytes(String s) {
+    return ByteString.copyFrom(s, StandardCharsets.UTF_8);
+  }
+
+  /** Puts through node {@code node}, retrying while the cluster elects; true once acknowledged. */
+  boolean put(int node, String key, String value, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        cluster.kv(node).put(PutRequest.newBuilder().setKey(bytes(key)).setValue(bytes(value)).build());
+        return true;
+      } catch (StatusRuntimeException e) {
+        if (!ProcessCluster.retryable(e) || System.nanoTime() > deadline) {
+          return false;
+        }
+      }
+    }
+  }
+
+  void put(int node, String key, String value) {
+    if (!put(node, key, value, Duration.ofSeconds(30))) {
+      throw new AssertionError("put " + key + " through n" + (node + 1) + " was not acknowledged");
+    }
+  }
+
+  Optional<String> get(int node, String key, boolean stale) {
+    GetResponse r = cluster.kv(node).get(GetRequest.newBuilder().setKey(bytes(key)).setStale(stale).build());
+    return r.getFound() ? Optional.of(r.getValue().toStringUtf8()) : Optional.empty();
+  }
+}
