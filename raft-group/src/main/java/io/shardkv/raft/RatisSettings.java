@@ -3,6 +3,7 @@ package io.shardkv.raft;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
@@ -21,6 +22,8 @@ final class RatisSettings {
   static RaftProperties server(GroupHostConfig config, ReplicationPolicy policy) {
     RaftProperties p = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(p, List.of(config.dataDir().resolve("raft").toFile()));
+    // gRPC transport with the notify-install livelock fix (see ShardkvRpcType).
+    RaftConfigKeys.Rpc.setType(p, new ShardkvRpcType());
     GrpcConfigKeys.Server.setHost(p, config.self().host());
     GrpcConfigKeys.Server.setPort(p, config.self().raftPort());
     // Reads through Ratis confirm leadership with a read-index round (DESIGN: linearizable).

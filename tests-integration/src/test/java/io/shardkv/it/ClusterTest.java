@@ -13,11 +13,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Base of the multi-process tests: one cluster per test, logs printed when a test fails. */
 abstract class ClusterTest {
-  @TempDir Path dir;
+  // Kept when a test fails, so the node logs printed below (and the data) can be inspected.
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir;
   ProcessCluster cluster;
 
   @RegisterExtension

@@ -127,6 +127,10 @@ final class ProcessCluster implements AutoCloseable {
     cmd.add("java.base/java.nio=ALL-UNNAMED");
     cmd.add("--add-opens");
     cmd.add("java.base/sun.nio.ch=ALL-UNNAMED");
+    String ratisLog = System.getProperty("shardkv.it.ratis-log");
+    if (ratisLog != null) {
+      cmd.add("-Dorg.slf4j.simpleLogger.log.org.apache.ratis=" + ratisLog); // debugging aid
+    }
     cmd.addAll(List.of(jvmArgs));
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
