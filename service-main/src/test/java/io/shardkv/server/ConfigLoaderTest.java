@@ -1,0 +1,65 @@
+package io.shardkv.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.typesafe.config.ConfigFactory;
+import io.shardkv.store.SyncMode;
+import java.io.File;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+  private static final File DEV = new File("../conf/dev.conf");
+  private static final File EXAMPLE = new File("../conf/shardkv.conf");
+
+  private static ShardkvConfig load(Map<String, String> env, String hocon) {
+    return new ConfigLoader(env).load(ConfigFactory.parseString(hocon));
+  }
+
+  private static void assertError(Map<String, String> env, String hocon, String key) {
+    assertThatThrownBy(() -> load(env, hocon)).isInstanceOf(ConfigLoader.ConfigError.class)
+        .hasMessageContaining(key);
+  }
+
+  @Test
+  void defaultsAndShippedFilesLoad() {
+    ShardkvConfig defaults = load(Map.of(), "");
+    assertThat(defaults.shards()).isEqualTo(4);
+    assertThat(defaults.store().syncMode()).isEqualTo(SyncMode.NOMETASYNC);
+    assertThat(new ConfigLoader(Map.of()).load(DEV).peers()).hasSize(3);
+    assertThat(new ConfigLoader(Map.of()).load(EXAMPLE).peers()).hasSize(3);
+  }
+
+  @Test
+  void environmentOverridesTheUsersFile() {
+    ShardkvConfig c = new ConfigLoader(Map.of("SHARDKV_NODE_ID", "n2", "SHARDKV_CLIENT_PORT", "7002",
+        "SHARDKV_DATA_DIR", "/tmp/x")).load(DEV);
+    assertThat(c.nodeId()).isEqualTo("n2");
+    assertThat(c.client().port()).isEqualTo(7002);
+    assertThat(c.dataDir()).isEqualTo(Path.of("/tmp/x"));
+    assertThat(c.self().clientPort()).isEqualTo(7002);
+  }
+
+  @Test
+  void peersFromTheEnvironment() {
+    ShardkvConfig c = load(Map.of("SHARDKV_PEERS", "a=h1:1:2,b=h2:3", "SHARDKV_NODE_ID", "b"), "");
+    assertThat(c.peers()).containsExactly(new ShardkvConfig.Peer("a", "h1", 1, 2),
+        new ShardkvConfig.Peer("b", "h2", 3, 7001));
+    assertError(Map.of("SHARDKV_PEERS", "a=h1"), "", "SHARDKV_PEERS");
+  }
+
+  @Test
+  void everyErrorNamesItsKey() {
+    assertError(Map.of(), "shardkv.store.sync-mode = fast", "shardkv.store.sync-mode");
+    assertError(Map.of(), "shardkv.node-id = zz", "shardkv.node-id");
+    assertError(Map.of(), "shardkv.peers = [{id=n1,host=a,raft-port=1},{id=n1,host=b,raft-port=2}]", "duplicate");
+    assertError(Map.of(), "shardkv.client.port = 70000", "shardkv.client.port");
+    assertError(Map.of(), "shardkv.shards = 0", "shardkv.shards");
+    assertError(Map.of(), "shardkv.shards = four", "shards");
+    assertError(Map.of(), "shardkv.limits.max-scan-limit = 20000", "shardkv.limits.max-scan-limit");
+    assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(new File("/nonexistent.conf")))
+        .hasMessageContaining("does not exist");
+  }
+}
