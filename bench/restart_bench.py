@@ -52,7 +52,7 @@ def write_config(workdir, ports):
   peers = [ { id = "n1", host = "127.0.0.1", raft-port = %d } ]
   client { host = "127.0.0.1", port = %d }
   metrics { host = "127.0.0.1", port = %d }
-  store { initial-map-size = 512MiB }
+  store { initial-map-size = 64GiB }
   raft { snapshot-auto-trigger-entries = %d }
 }
 """ % (os.path.join(workdir, "data"), ports[0], ports[1], ports[2], ports[3]))
@@ -60,7 +60,7 @@ def write_config(workdir, ports):
 
 
 def start(config, log):
-    env = dict(os.environ, SHARDKV_HEAP="1g")
+    env = dict(os.environ, SHARDKV_HEAP=os.environ.get("SHARDKV_HEAP", "1g"))
     t0 = time.monotonic()
     p = subprocess.Popen([os.path.join(ROOT, "bin/shardkv"), "serve", "--config", config],
                          stdout=open(log, "a"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
@@ -114,7 +114,7 @@ def main():
     import grpc
     from shardkv.v1 import kv_pb2, kv_pb2_grpc
 
-    per_batch = max(1, (1 << 20) // args.value_bytes)           # ~1 MiB per Raft entry
+    per_batch = max(1, (256 << 10) // args.value_bytes)         # ~256 KiB per Raft entry
     batches = max(4, args.size_mb * (1 << 20) // (per_batch * args.value_bytes))
     trigger = max(2, int(batches / 4 * 0.8))                   # one snapshot per shard near the end
     import socket

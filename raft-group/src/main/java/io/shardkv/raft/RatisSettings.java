@@ -46,6 +46,11 @@ final class RatisSettings {
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(policy.logSegmentBytes()));
     RaftServerConfigKeys.Log.setPurgeGap(p, policy.logPurgeGap());
+    // Applied entries live in LMDB, so the log cache only needs what is in flight. Ratis's
+    // default (200 MB per group) let a node with a 1 GiB heap run out of memory under bulk
+    // loads of 1 MiB entries (bench/restart_bench.py): keep it to 32 MB and 2 segments a group.
+    RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, SizeInBytes.valueOf("32MB"));
+    RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
     return p;
   }
 
