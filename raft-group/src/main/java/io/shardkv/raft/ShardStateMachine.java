@@ -274,7 +274,9 @@ public final class ShardStateMachine extends BaseStateMachine {
       try {
         Path staging = artifacts.newStagingDir();
         AppliedIndex got = fetcher.fetch(leader, shard, minIndex, staging.resolve(SnapshotArtifacts.DATA_FILE));
-        SnapshotArtifact saved = artifacts.save(got, staging);
+        // Pending until reinitialize() has installed it: before that, Ratis has not reset its log
+        // for it, so the cold-start gate must not restore from it.
+        SnapshotArtifact saved = artifacts.savePending(got, staging);
         LOG.info("shard {}: fetched snapshot {} from leader {} (needed >= {})", shard, got, leader, minIndex);
         return toTermIndex(saved.index());
       } catch (IOException e) {
@@ -296,7 +298,8 @@ public final class ShardStateMachine extends BaseStateMachine {
   @Override
   public synchronized void reinitialize() throws IOException {
     long start = System.nanoTime();
-    SnapshotArtifact artifact = artifacts.latest()
+    Optional<SnapshotArtifact> pending = artifacts.pending();
+    SnapshotArtifact artifact = pending.isPresent() ? pending.get() : artifacts.latest()
         .orElseThrow(() -> new IOException("shard " + shard + ": reinitialize without a snapshot"));
     if (getLifeCycle().getCurrentState() == LifeCycle.State.PAUSED) {
       getLifeCycle().transition(LifeCycle.State.STARTING);
@@ -305,6 +308,9 @@ public final class ShardStateMachine extends BaseStateMachine {
     store = null;
     close(previous);
     store = restorer.restore(artifact, artifacts);
+    if (pending.isPresent()) {
+      artifact = artifacts.promote(artifact);
+    }
     baseline = toTermIndex(artifact.index());
     setLastAppliedTermIndex(baseline);
     snapshotter.installed(artifact);

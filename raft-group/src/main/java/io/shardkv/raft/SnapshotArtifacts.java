@@ -30,6 +30,9 @@ public final class SnapshotArtifacts implements ArtifactStore {
   static final String CHECKSUM_FILE = "data.mdb.sha256";
   private static final Pattern NAME = Pattern.compile("snapshot\\.(\\d+)_(\\d+)");
   private static final String STAGING_PREFIX = "staging-";
+  /** A fetched artifact not yet installed: invisible to the cold-start gate until promoted. */
+  private static final String PENDING_PREFIX = "fetched.";
+  private static final Pattern PENDING = Pattern.compile("fetched\\.(\\d+)_(\\d+)");
 
   private final Path dir;
   private final int keep;
@@ -42,13 +45,43 @@ public final class SnapshotArtifacts implements ArtifactStore {
     this.keep = keep;
   }
 
-  /** Removes staging directories a crash left behind. */
+  /**
+   * Removes staging directories and fetched-but-not-installed artifacts a crash left behind: an
+   * install that did not finish is redone by Ratis, which also resets its log for it.
+   */
   public void removeStaging() throws IOException {
     for (Path p : list()) {
-      if (p.getFileName().toString().startsWith(STAGING_PREFIX)) {
+      String name = p.getFileName().toString();
+      if (name.startsWith(STAGING_PREFIX) || name.startsWith(PENDING_PREFIX)) {
         StoreDirectory.deleteRecursively(p);
       }
     }
+  }
+
+  /** Saves a fetched artifact as pending install (checksummed, flushed, renamed into place). */
+  public SnapshotArtifact savePending(AppliedIndex at, Path staging) throws IOException {
+    return saveAs(PENDING_PREFIX, at, staging);
+  }
+
+  /** The newest fetched artifact waiting to be installed, if any. */
+  public Optional<SnapshotArtifact> pending() throws IOException {
+    return list().stream()
+        .map(p -> parse(PENDING, p))
+        .flatMap(Optional::stream)
+        .filter(a -> Files.isRegularFile(a.dir().resolve(CHECKSUM_FILE)))
+        .max(Comparator.comparingLong(a -> a.index().index()));
+  }
+
+  /** Turns an installed pending artifact into an ordinary snapshot artifact. */
+  public SnapshotArtifact promote(SnapshotArtifact pending) throws IOException {
+    Path target = dir.resolve("snapshot." + pending.index().term() + "_" + pending.index().index());
+    if (Files.exists(target)) {
+      StoreDirectory.deleteRecursively(pending.dir());
+    } else {
+      Files.move(pending.dir(), target, StandardCopyOption.ATOMIC_MOVE);
+      StoreDirectory.fsync(dir);
+    }
+    return new SnapshotArtifact(pending.index(), target);
   }
 
   @Override
@@ -58,13 +91,17 @@ public final class SnapshotArtifacts implements ArtifactStore {
 
   @Override
   public SnapshotArtifact save(AppliedIndex at, Path staging) throws IOException {
+    return saveAs("snapshot.", at, staging);
+  }
+
+  private SnapshotArtifact saveAs(String prefix, AppliedIndex at, Path staging) throws IOException {
     Path data = staging.resolve(DATA_FILE);
     Files.deleteIfExists(staging.resolve("lock.mdb"));
     Files.writeString(staging.resolve(CHECKSUM_FILE), sha256Hex(data), StandardCharsets.US_ASCII);
     StoreDirectory.fsync(data);
     StoreDirectory.fsync(staging.resolve(CHECKSUM_FILE));
     StoreDirectory.fsync(staging);
-    Path target = dir.resolve("snapshot." + at.term() + "_" + at.index());
+    Path target = dir.resolve(prefix + at.term() + "_" + at.index());
     if (Files.exists(target)) {
       StoreDirectory.deleteRecursively(staging); // the same index was saved before
       return new SnapshotArtifact(at, target);
@@ -87,7 +124,7 @@ public final class SnapshotArtifacts implements ArtifactStore {
   /** Every complete artifact, oldest first. */
   public List<SnapshotArtifact> all() throws IOException {
     return list().stream()
-        .map(this::parse)
+        .map(p -> parse(NAME, p))
         .flatMap(Optional::stream)
         .filter(a -> Files.isRegularFile(a.dataFile()) && Files.isRegularFile(a.dir().resolve(CHECKSUM_FILE)))
         .sorted(Comparator.comparingLong(a -> a.index().index()))
@@ -112,8 +149,8 @@ public final class SnapshotArtifacts implements ArtifactStore {
     }
   }
 
-  private Optional<SnapshotArtifact> parse(Path p) {
-    Matcher m = NAME.matcher(p.getFileName().toString());
+  private static Optional<SnapshotArtifact> parse(Pattern pattern, Path p) {
+    Matcher m = pattern.matcher(p.getFileName().toString());
     if (!m.matches()) {
       return Optional.empty();
     }

@@ -147,8 +147,10 @@ class ColdStartTest {
           new AppliedIndex(4, 50));
       leader.copyCompactedTo(staging);
     }
-    artifacts.save(new AppliedIndex(4, 50), staging);
+    artifacts.savePending(new AppliedIndex(4, 50), staging);
 
+    // Until installed, a fetched artifact is not a snapshot the gate may restore from.
+    assertThat(artifacts.latest().orElseThrow().index().index()).isEqualTo(9);
     replica.sm.pause();
     replica.sm.reinitialize();
 
@@ -157,6 +159,8 @@ class ColdStartTest {
     assertThat(replica.sm.getLatestSnapshot().getIndex()).isEqualTo(50);
     assertThat(replica.sm.requireHealthy().get("only-on-leader".getBytes())).isPresent();
     assertThat(replica.sm.requireHealthy().get("k1".getBytes())).isEmpty();
+    assertThat(artifacts.latest().orElseThrow().index()).isEqualTo(new AppliedIndex(4, 50));
+    assertThat(artifacts.pending()).isEmpty();
 
     // Its next restart skips.
     replica.stop();
