@@ -4,6 +4,7 @@ import io.shardkv.store.LmdbStoreConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What one node needs to host its replicas of every shard group.
@@ -15,9 +16,17 @@ import java.util.List;
  * @param dataDir root of this node's data: Raft logs and LMDB environments live below it
  * @param store LMDB settings applied to every shard
  * @param requestTimeout how long a command or linearizable read may wait for its group
+ * @param peerTls mutual TLS for Raft traffic between nodes; empty for plaintext
  */
 public record GroupHostConfig(String clusterId, String nodeId, List<PeerAddress> peers,
-    int shardCount, Path dataDir, LmdbStoreConfig store, Duration requestTimeout) {
+    int shardCount, Path dataDir, LmdbStoreConfig store, Duration requestTimeout,
+    Optional<TlsFiles> peerTls) {
+
+  /** Plaintext Raft traffic. */
+  public GroupHostConfig(String clusterId, String nodeId, List<PeerAddress> peers,
+      int shardCount, Path dataDir, LmdbStoreConfig store, Duration requestTimeout) {
+    this(clusterId, nodeId, peers, shardCount, dataDir, store, requestTimeout, Optional.empty());
+  }
 
   public GroupHostConfig {
     peers = List.copyOf(peers);

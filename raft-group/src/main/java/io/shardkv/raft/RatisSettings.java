@@ -1,5 +1,9 @@
 package io.shardkv.raft;
 
+import java.util.Optional;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.grpc.GrpcTlsConfig;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +56,14 @@ final class RatisSettings {
     RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, SizeInBytes.valueOf("32MB"));
     RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
     return p;
+  }
+
+  /** Ratis parameters: mutual TLS for every Raft connection (server, client, admin) if configured. */
+  static Parameters parameters(Optional<TlsFiles> tls) {
+    Parameters parameters = new Parameters();
+    tls.ifPresent(t -> GrpcConfigKeys.TLS.setConf(parameters, new GrpcTlsConfig(
+        t.privateKey().toFile(), t.certChain().toFile(), t.trustCa().toFile(), true)));
+    return parameters;
   }
 
   static RaftProperties client(Duration requestTimeout) {

@@ -50,13 +50,11 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
 
   @Override
   public CompletableFuture<RaftQueryResult> query(int shard, RaftQuery query, ReadConsistency consistency) {
-    if (consistency == ReadConsistency.STALE) {
-      // A stale read never leaves the node: the local replica answers from its store.
+    ShardStateMachine replica = localReplicas.apply(shard);
+    if (consistency == ReadConsistency.STALE && replica != null) {
+      // A stale read never leaves the node: the local replica answers from its store. (A node
+      // that holds no replica of the shard reads through the group instead.)
       try {
-        ShardStateMachine replica = localReplicas.apply(shard);
-        if (replica == null) {
-          throw new ShardUnavailableException(shard, "no local replica is running", null);
-        }
         return CompletableFuture.completedFuture(executor.query(replica.requireHealthy(), query));
       } catch (RuntimeException e) {
         return CompletableFuture.failedFuture(e);

@@ -56,6 +56,7 @@ public final class ShardGroupHost implements AutoCloseable {
     return t;
   });
   private final GroupIds groupIds;
+  private final RemovedReplicas removed;
   private final Map<RaftGroupId, Integer> shardByGroup = new HashMap<>();
   private final Map<Integer, ShardStateMachine> replicas = new ConcurrentHashMap<>();
   private final long[] catchUpTarget;
@@ -81,6 +82,7 @@ public final class ShardGroupHost implements AutoCloseable {
     this.crashPoints = crashPoints;
     this.metrics = metrics;
     this.groupIds = new GroupIds(config.clusterId());
+    this.removed = new RemovedReplicas(config.dataDir().resolve("shards"));
     for (int s = 0; s < config.shardCount(); s++) {
       shardByGroup.put(groupIds.of(s), s);
     }
@@ -97,6 +99,7 @@ public final class ShardGroupHost implements AutoCloseable {
     server = RaftServer.newBuilder()
         .setServerId(self)
         .setProperties(RatisSettings.server(config, policy))
+        .setParameters(RatisSettings.parameters(config.peerTls()))
         .setStateMachineRegistry(this::newStateMachine)
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
@@ -107,9 +110,14 @@ public final class ShardGroupHost implements AutoCloseable {
     int attempts = (int) Math.max(1, config.requestTimeout().toMillis() / RETRY_SLEEP_MS);
     for (int shard = 0; shard < config.shardCount(); shard++) {
       RaftGroup group = RaftGroup.valueOf(groupIds.of(shard), peers);
-      joinGroup(self, group);
+      if (removed.isRemoved(shard) && !hosts(group.getGroupId())) {
+        LOG.info("node {}: not hosting shard {} (its replica here was removed by an admin)", config.nodeId(), shard);
+      } else {
+        joinGroup(self, group);
+      }
       clients.add(RaftClient.newBuilder()
           .setProperties(clientProps)
+          .setParameters(RatisSettings.parameters(config.peerTls()))
           .setRaftGroup(group)
           .setClientId(ClientId.randomId())
           .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
@@ -120,6 +128,15 @@ public final class ShardGroupHost implements AutoCloseable {
     client = new RatisShardGroupClient(clients, replicas::get, config.requestTimeout());
     LOG.info("node {}: hosting {} shard groups of cluster '{}' with peers {}",
         config.nodeId(), config.shardCount(), config.clusterId(), config.peers());
+  }
+
+  private boolean hosts(RaftGroupId groupId) throws IOException {
+    for (RaftGroupId existing : server.getGroupIds()) {
+      if (existing.equals(groupId)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void joinGroup(RaftPeerId self, RaftGroup group) throws IOException {
@@ -148,10 +165,15 @@ public final class ShardGroupHost implements AutoCloseable {
           + " does not belong to cluster '" + config.clusterId() + "' with " + config.shardCount()
           + " shards: check shardkv.cluster-id and shardkv.shards, or point shardkv.data-dir elsewhere");
     }
-    ReplicaSettings settings = new ReplicaSettings(
-        config.dataDir().resolve("shards").resolve(Integer.toString(shard)), config.store(),
+    removed.clear(shard); // hosting the group (again)
+    ReplicaSettings settings = new ReplicaSettings(removed.storeRoot(shard), config.store(),
         policy.snapshotsKept(), crashPoints);
-    ShardStateMachine sm = new ShardStateMachine(shard, settings, fetcher, background, metrics);
+    ShardStateMachine[] self = new ShardStateMachine[1];
+    ShardStateMachine sm = new ShardStateMachine(shard, settings, fetcher, background, metrics, () -> {
+      replicas.remove(shard, self[0]);
+      removed.markRemoved(shard);
+    });
+    self[0] = sm;
     replicas.put(shard, sm);
     return sm;
   }
@@ -161,11 +183,17 @@ public final class ShardGroupHost implements AutoCloseable {
     return client;
   }
 
-  /** Per-shard applied-index readers of this node's replicas, indexed by shard. */
+  /**
+   * Applied-index readers of the shards this node hosts now (a replica removed by an admin is
+   * not hosted; one that is starting or installing is, and reads as missing).
+   */
   public List<AppliedIndexReader> appliedIndexReaders() {
     List<AppliedIndexReader> readers = new ArrayList<>();
     for (int s = 0; s < config.shardCount(); s++) {
       int shard = s;
+      if (removed.isRemoved(shard)) {
+        continue;
+      }
       readers.add(() -> Optional.ofNullable(replicas.get(shard))
           .flatMap(ShardStateMachine::durableAppliedIndex));
     }
@@ -185,6 +213,9 @@ public final class ShardGroupHost implements AutoCloseable {
         return false;
       }
       for (int shard = 0; shard < config.shardCount(); shard++) {
+        if (removed.isRemoved(shard)) {
+          continue;
+        }
         try {
           RaftServer.Division division = server.getDivision(groupIds.of(shard));
           if (division.getInfo().getLeaderId() == null) {
@@ -206,6 +237,14 @@ public final class ShardGroupHost implements AutoCloseable {
     return true;
   }
 
+  /** Operator actions (status, leadership, membership). Valid after {@link #start()}. */
+  public synchronized ShardAdministration administration() {
+    if (server == null) {
+      throw new IllegalStateException("host not started");
+    }
+    return new ShardAdministration(config, groupIds, server, raftClients, replicas::get, removed);
+  }
+
   /** The service that serves this node's snapshot artifacts to followers (register it on gRPC). */
   public SnapshotTransferService snapshotTransferService() {
     return new SnapshotTransferService(config.clusterId(), shard -> {
@@ -214,6 +253,11 @@ public final class ShardGroupHost implements AutoCloseable {
         return replica == null ? Optional.empty() : replica.latestArtifact();
       } catch (IOException e) {
         return Optional.empty();
+      }
+    }, shard -> {
+      ShardStateMachine replica = replicas.get(shard);
+      if (replica != null) {
+        replica.snapshotSoon();
       }
     });
   }

@@ -65,9 +65,17 @@ public final class ShardStateMachine extends BaseStateMachine {
   private volatile TermIndex baseline;
   private volatile ColdStartReport coldStart;
   private volatile Throwable failure;
+  private final Runnable onGroupRemoved;
 
   ShardStateMachine(int shard, ReplicaSettings settings, SnapshotFetcher fetcher, Executor background,
       MetricRegistry metrics) {
+    this(shard, settings, fetcher, background, metrics, () -> { });
+  }
+
+  /** @param onGroupRemoved runs once Ratis removed this group from the node (store already closed) */
+  ShardStateMachine(int shard, ReplicaSettings settings, SnapshotFetcher fetcher, Executor background,
+      MetricRegistry metrics, Runnable onGroupRemoved) {
+    this.onGroupRemoved = onGroupRemoved;
     this.shard = shard;
     this.settings = settings;
     this.fetcher = fetcher;
@@ -201,6 +209,14 @@ public final class ShardStateMachine extends BaseStateMachine {
   }
 
   /** Produces a snapshot artifact now; Ratis learns of it at its next snapshot call. */
+  /** Starts an artifact at the current applied index unless one is being copied already. */
+  void snapshotSoon() {
+    ShardSnapshotter s = snapshotter;
+    if (s != null) {
+      s.takeSnapshot(toAppliedIndex(getLastAppliedTermIndex()));
+    }
+  }
+
   CompletableFuture<SnapshotArtifact> snapshotNow() {
     return snapshotter.snapshotNow();
   }
@@ -321,6 +337,16 @@ public final class ShardStateMachine extends BaseStateMachine {
     if (getLifeCycle().getCurrentState() == LifeCycle.State.STARTING) {
       getLifeCycle().transition(LifeCycle.State.RUNNING);
     }
+  }
+
+  /**
+   * This node left the group (Admin RemoveReplica): Ratis has closed the state machine; the
+   * host records the removal and deletes the replica's data.
+   */
+  @Override
+  public void notifyGroupRemove() {
+    LOG.info("shard {}: this node's replica was removed from group {}; deleting its data", shard, getGroupId());
+    onGroupRemoved.run();
   }
 
   /** The local store for stale reads; fails if this replica stopped on a store failure. */

@@ -27,10 +27,18 @@ public final class SnapshotTransferService extends SnapshotTransferGrpc.Snapshot
 
   private final String clusterId;
   private final IntFunction<Optional<SnapshotArtifact>> latestArtifact;
+  private final java.util.function.IntConsumer produceFresh;
 
-  SnapshotTransferService(String clusterId, IntFunction<Optional<SnapshotArtifact>> latestArtifact) {
+  /**
+   * @param produceFresh asked to start a new artifact of a shard when a follower needs a newer
+   *     one than this node has (a replica just added to the group, for instance); the follower
+   *     retries until it is there
+   */
+  SnapshotTransferService(String clusterId, IntFunction<Optional<SnapshotArtifact>> latestArtifact,
+      java.util.function.IntConsumer produceFresh) {
     this.clusterId = clusterId;
     this.latestArtifact = latestArtifact;
+    this.produceFresh = produceFresh;
   }
 
   @Override
@@ -42,6 +50,7 @@ public final class SnapshotTransferService extends SnapshotTransferGrpc.Snapshot
     }
     Optional<SnapshotArtifact> artifact = latestArtifact.apply(request.getShard());
     if (artifact.isEmpty() || artifact.get().index().index() < request.getMinIndex()) {
+      produceFresh.accept(request.getShard());
       observer.onError(Status.FAILED_PRECONDITION.withDescription("no snapshot of shard "
           + request.getShard() + " at or after index " + request.getMinIndex() + " here yet; retry")
           .asRuntimeException());

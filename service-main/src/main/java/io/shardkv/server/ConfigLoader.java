@@ -8,6 +8,14 @@ import io.shardkv.server.ShardkvConfig.Endpoint;
 import io.shardkv.server.ShardkvConfig.Limits;
 import io.shardkv.server.ShardkvConfig.Peer;
 import io.shardkv.server.ShardkvConfig.RaftSettings;
+import io.shardkv.server.ShardkvConfig.Security;
+import io.shardkv.server.ShardkvConfig.Tls;
+import io.shardkv.raft.TlsFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.Optional;
+import javax.security.auth.x500.X500Principal;
 import io.shardkv.store.LmdbShardStore;
 import io.shardkv.store.LmdbStoreConfig;
 import io.shardkv.store.SyncMode;
@@ -76,6 +84,8 @@ public final class ConfigLoader {
     put(o, "SHARDKV_METRICS_HOST", "shardkv.metrics.host");
     put(o, "SHARDKV_METRICS_PORT", "shardkv.metrics.port");
     put(o, "SHARDKV_SYNC_MODE", "shardkv.store.sync-mode");
+    put(o, "SHARDKV_ADMIN_TOKEN_FILE", "shardkv.security.admin-token-file");
+    put(o, "SHARDKV_TLS_ENABLED", "shardkv.security.tls.enabled");
     String peers = env.get("SHARDKV_PEERS");
     if (peers != null && !peers.isBlank()) {
       o.put("shardkv.peers", parsePeersVariable(peers));
@@ -169,7 +179,53 @@ public final class ConfigLoader {
       throw new ConfigError("shardkv.raft: snapshot-auto-trigger-entries must be >= 1 and log-segment-size >= 1KiB");
     }
     return new ShardkvConfig(clusterId, nodeId, shards, Path.of(nonBlank(c, "data-dir")), peers, client,
-        metrics, limits, store, raft);
+        metrics, limits, store, raft, security(c.getConfig("security")));
+  }
+
+  private static Security security(Config c) {
+    Optional<String> token = Optional.empty();
+    String tokenFile = c.getString("admin-token-file");
+    if (!tokenFile.isBlank()) {
+      Path path = Path.of(tokenFile);
+      String value;
+      try {
+        value = Files.readString(path, StandardCharsets.UTF_8).strip();
+      } catch (IOException e) {
+        throw new ConfigError("shardkv.security.admin-token-file: cannot read " + path + ": " + e);
+      }
+      if (value.length() < 16) {
+        throw new ConfigError("shardkv.security.admin-token-file: the token in " + path
+            + " must be at least 16 characters, got " + value.length());
+      }
+      token = Optional.of(value);
+    }
+    List<String> subjects = List.copyOf(c.getStringList("admin-cert-subjects"));
+    for (String subject : subjects) {
+      try {
+        new X500Principal(subject);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigError("shardkv.security.admin-cert-subjects: '" + subject
+            + "' is not an X.500 name such as \"CN=admin,O=example\"");
+      }
+    }
+    Optional<Tls> tls = Optional.empty();
+    Config t = c.getConfig("tls");
+    if (t.getBoolean("enabled")) {
+      TlsFiles files = new TlsFiles(readable(t, "cert-chain"), readable(t, "private-key"), readable(t, "trust-ca"));
+      tls = Optional.of(new Tls(files, t.getBoolean("require-client-cert")));
+    } else if (!subjects.isEmpty()) {
+      throw new ConfigError("shardkv.security.admin-cert-subjects: needs shardkv.security.tls.enabled = true");
+    }
+    return new Security(tls, token, subjects);
+  }
+
+  private static Path readable(Config tls, String key) {
+    String value = tls.getString(key);
+    Path path = Path.of(value);
+    if (value.isBlank() || !Files.isReadable(path)) {
+      throw new ConfigError("shardkv.security.tls." + key + ": '" + value + "' is not a readable PEM file");
+    }
+    return path;
   }
 
   private static Endpoint endpoint(Config c, String name) {

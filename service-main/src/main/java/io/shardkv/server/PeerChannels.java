@@ -1,19 +1,28 @@
 package io.shardkv.server;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import java.util.Optional;
 import io.shardkv.server.ShardkvConfig.Peer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-/** Lazily opened gRPC channels to other nodes' client ports (for snapshot transfer). */
+/** Lazily opened gRPC channels to other nodes' client ports (snapshot transfer, peer health). */
 final class PeerChannels implements AutoCloseable {
   private final Map<String, Peer> peers;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final Optional<SslContext> tls;
 
   PeerChannels(ShardkvConfig config) {
     this.peers = config.peers().stream().collect(java.util.stream.Collectors.toMap(Peer::id, p -> p));
+    this.tls = config.security().tls().map(TlsContexts::client);
+  }
+
+  /** Every configured node, by id. */
+  Map<String, Peer> peers() {
+    return peers;
   }
 
   ManagedChannel to(String nodeId) {
@@ -22,7 +31,13 @@ final class PeerChannels implements AutoCloseable {
       if (peer == null) {
         throw new IllegalArgumentException("unknown node '" + id + "'");
       }
-      return ManagedChannelBuilder.forAddress(peer.host(), peer.clientPort()).usePlaintext().build();
+      NettyChannelBuilder builder = NettyChannelBuilder.forAddress(peer.host(), peer.clientPort());
+      if (tls.isPresent()) {
+        builder.sslContext(tls.get());
+      } else {
+        builder.usePlaintext();
+      }
+      return builder.build();
     });
   }
 

@@ -7,13 +7,28 @@ import io.shardkv.store.LmdbStoreConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import io.shardkv.raft.TlsFiles;
 
 /**
  * A node's validated configuration (see docs/configuration.md). Built by {@link ConfigLoader}.
  */
 public record ShardkvConfig(String clusterId, String nodeId, int shards, Path dataDir,
     List<Peer> peers, Endpoint client, Endpoint metrics, Limits limits, LmdbStoreConfig store,
-    RaftSettings raft) {
+    RaftSettings raft, Security security) {
+
+  /**
+   * TLS and admin credentials. {@code tls} empty: plaintext everywhere (as in dev).
+   * {@code adminToken} is the bearer token read from {@code security.admin-token-file};
+   * {@code adminCertSubjects} the TLS client-certificate subjects (X.500 names) granted admin.
+   */
+  public record Security(Optional<Tls> tls, Optional<String> adminToken, List<String> adminCertSubjects) {}
+
+  /**
+   * TLS on the client port and mutual TLS between nodes, with one identity per node.
+   * {@code requireClientCert}: clients must present a certificate signed by the trusted CA.
+   */
+  public record Tls(TlsFiles files, boolean requireClientCert) {}
 
   /** A cluster member; {@code clientPort} is where its KV and snapshot-transfer service listen. */
   public record Peer(String id, String host, int raftPort, int clientPort) {}
@@ -35,7 +50,7 @@ public record ShardkvConfig(String clusterId, String nodeId, int shards, Path da
   public GroupHostConfig groupHostConfig() {
     return new GroupHostConfig(clusterId, nodeId,
         peers.stream().map(p -> new PeerAddress(p.id(), p.host(), p.raftPort())).toList(),
-        shards, dataDir, store, raft.requestTimeout());
+        shards, dataDir, store, raft.requestTimeout(), security.tls().map(Tls::files));
   }
 
   public ReplicationPolicy replicationPolicy() {

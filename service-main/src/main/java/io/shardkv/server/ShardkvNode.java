@@ -7,6 +7,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.shardkv.api.v1.AdminGrpc;
 import io.shardkv.api.v1.KVGrpc;
 import io.shardkv.raft.ShardGroupHost;
 import io.shardkv.router.MinOverShardsReader;
@@ -23,12 +24,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running node: metrics endpoint, the Ratis host with every shard group, and the gRPC server
- * (KV, health, reflection, snapshot transfer). Health reports NOT_SERVING until every local
+ * (KV, Admin, health, reflection, snapshot transfer). Health reports NOT_SERVING until every local
  * replica has caught up and the minimum-over-shards applied index is known (invariant 7).
  */
 public final class ShardkvNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ShardkvNode.class);
   private static final String KV_SERVICE = KVGrpc.SERVICE_NAME;
+  private static final String ADMIN_SERVICE = AdminGrpc.SERVICE_NAME;
+  /** Health service name that is SERVING while the process is up (Kubernetes liveness). */
+  static final String LIVENESS_SERVICE = "liveness";
 
   private final ShardkvConfig config;
   private final MetricRegistry metrics;
@@ -61,14 +65,22 @@ public final class ShardkvNode implements AutoCloseable {
     metricsServer = new MetricsServer(metrics, config.metrics().host(), config.metrics().port());
     health.setStatus("", ServingStatus.NOT_SERVING);
     health.setStatus(KV_SERVICE, ServingStatus.NOT_SERVING);
+    health.setStatus(ADMIN_SERVICE, ServingStatus.NOT_SERVING);
     host.start();
-    MinOverShardsReader minApplied = new MinOverShardsReader(host.appliedIndexReaders());
+    MinOverShardsReader minApplied = new MinOverShardsReader(host::appliedIndexReaders);
     metrics.gauge("shardkv_node_min_applied_index", () -> () -> minApplied.appliedIndex()
         .map(a -> a.index()).orElse(-1L));
-    server = NettyServerBuilder.forAddress(new InetSocketAddress(config.client().host(), config.client().port()))
+    health.setStatus(LIVENESS_SERVICE, ServingStatus.SERVING);
+    AdminService admin = new AdminService(config, host, peerChannels, minApplied, () -> serving);
+    NettyServerBuilder builder = NettyServerBuilder
+        .forAddress(new InetSocketAddress(config.client().host(), config.client().port()));
+    config.security().tls().ifPresent(tls -> builder.sslContext(TlsContexts.server(tls)));
+    server = builder
         .executor(grpcExecutor)
         .maxInboundMessageSize(config.limits().maxValueBytes() * 2 + (1 << 20))
         .addService(ServerInterceptors.intercept(kvService.get(), new RpcMetricsInterceptor(metrics)))
+        .addService(ServerInterceptors.intercept(admin, new AdminAuthInterceptor(
+            config.security().adminToken(), config.security().adminCertSubjects())))
         .addService(host.snapshotTransferService())
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -79,6 +91,7 @@ public final class ShardkvNode implements AutoCloseable {
         serving = true;
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(KV_SERVICE, ServingStatus.SERVING);
+        health.setStatus(ADMIN_SERVICE, ServingStatus.SERVING);
         LOG.info("node {} SERVING (min applied index over shards {})", config.nodeId(),
             minApplied.appliedIndex().orElseThrow());
       }

@@ -41,6 +41,12 @@ final class StatusMapper {
     if (e instanceof IllegalArgumentException) {
       return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
     }
+    if (e instanceof IllegalStateException) {
+      return Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
+    }
+    if (e instanceof java.io.IOException) {
+      return unavailable(e.getMessage() + "; retry after " + RETRY_AFTER_SECONDS + "s");
+    }
     if (e instanceof CancellationException) {
       return Status.CANCELLED.withDescription("request cancelled").asRuntimeException();
     }

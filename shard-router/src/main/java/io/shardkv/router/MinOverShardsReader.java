@@ -4,6 +4,7 @@ import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.AppliedIndexReader;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The node-level applied index (DESIGN invariant 7): the minimum, by index, over the shards this
@@ -18,17 +19,26 @@ import java.util.Optional;
  * <p>Each call reads every shard afresh, so the answer follows shards that advance unevenly.
  */
 public final class MinOverShardsReader implements AppliedIndexReader {
-  private final List<AppliedIndexReader> shards;
+  private final Supplier<? extends List<? extends AppliedIndexReader>> shards;
 
   /** Reads the given per-shard readers; the list is copied. */
   public MinOverShardsReader(List<? extends AppliedIndexReader> shards) {
-    this.shards = List.copyOf(shards);
+    List<? extends AppliedIndexReader> fixed = List.copyOf(shards);
+    this.shards = () -> fixed;
+  }
+
+  /**
+   * Reads whichever shards {@code hostedShards} lists at each call: the set a node hosts changes
+   * when an operator adds or removes one of its replicas.
+   */
+  public MinOverShardsReader(Supplier<? extends List<? extends AppliedIndexReader>> hostedShards) {
+    this.shards = hostedShards;
   }
 
   @Override
   public Optional<AppliedIndex> appliedIndex() {
     AppliedIndex min = null;
-    for (AppliedIndexReader shard : shards) {
+    for (AppliedIndexReader shard : shards.get()) {
       Optional<AppliedIndex> applied = shard.appliedIndex();
       if (applied.isEmpty()) {
         return Optional.empty();

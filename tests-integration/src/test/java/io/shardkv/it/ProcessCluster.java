@@ -39,6 +39,7 @@ final class ProcessCluster implements AutoCloseable {
   private final int[] metricsPorts;
   private final Process[] processes;
   private final ManagedChannel[] channels;
+  private java.util.function.IntFunction<ManagedChannel> channelFactory;
   private final String clusterId = "it-" + UUID.randomUUID().toString().substring(0, 8);
 
   ProcessCluster(Path dir, int size, String extraConfig) throws IOException {
@@ -202,9 +203,19 @@ final class ProcessCluster implements AutoCloseable {
 
   synchronized ManagedChannel channel(int i) {
     if (channels[i] == null) {
-      channels[i] = ManagedChannelBuilder.forAddress("127.0.0.1", clientPorts[i]).usePlaintext().build();
+      channels[i] = channelFactory != null ? channelFactory.apply(clientPorts[i])
+          : ManagedChannelBuilder.forAddress("127.0.0.1", clientPorts[i]).usePlaintext().build();
     }
     return channels[i];
+  }
+
+  /** How the test reaches a node's client port (e.g. over TLS); given the port. */
+  synchronized void useChannels(java.util.function.IntFunction<ManagedChannel> factory) {
+    this.channelFactory = factory;
+  }
+
+  int clientPort(int i) {
+    return clientPorts[i];
   }
 
   KVGrpc.KVBlockingStub kv(int i) {

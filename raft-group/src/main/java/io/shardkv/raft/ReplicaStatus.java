@@ -1,0 +1,19 @@
+package io.shardkv.raft;
+
+import io.shardkv.store.AppliedIndex;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One shard as this node sees it, for the admin API. For a shard this node does not host,
+ * {@code hosted} is false and only {@code shard}, {@code groupId} and {@code replicas} mean
+ * anything (replicas as the cluster's leader reports them, if reachable).
+ */
+public record ReplicaStatus(int shard, String groupId, boolean hosted, Optional<String> leader, long term,
+    long appliedIndex, Optional<AppliedIndex> durableAppliedIndex, Optional<AppliedIndex> snapshotIndex,
+    Optional<ColdStartReport> coldStart, List<String> replicas) {
+
+  public ReplicaStatus {
+    replicas = List.copyOf(replicas);
+  }
+}

@@ -1,0 +1,203 @@
+package io.shardkv.raft;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.IntFunction;
+import java.util.stream.Collectors;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.GroupInfoReply;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Operator actions on shard groups through Ratis's admin APIs: status of this node's replicas,
+ * leadership transfer, and membership changes (set-configuration). Each call is addressed to one
+ * shard; the Raft client finds the group's leader itself.
+ */
+public final class ShardAdministration {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardAdministration.class);
+
+  private final GroupHostConfig config;
+  private final GroupIds groupIds;
+  private final RaftServer server;
+  private final List<RaftClient> clients;
+  private final IntFunction<ShardStateMachine> replicas;
+  private final RemovedReplicas removed;
+  private final Map<String, RaftPeer> configuredPeers;
+
+  ShardAdministration(GroupHostConfig config, GroupIds groupIds, RaftServer server, List<RaftClient> clients,
+      IntFunction<ShardStateMachine> replicas, RemovedReplicas removed) {
+    this.config = config;
+    this.groupIds = groupIds;
+    this.server = server;
+    this.clients = List.copyOf(clients);
+    this.replicas = replicas;
+    this.removed = removed;
+    this.configuredPeers = config.peers().stream().collect(Collectors.toMap(PeerAddress::id,
+        p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.raftAddress()).build()));
+  }
+
+  /** Every shard, as this node's replica (or, where it hosts none, the group's members) sees it. */
+  public List<ReplicaStatus> status() {
+    List<ReplicaStatus> out = new ArrayList<>();
+    for (int shard = 0; shard < config.shardCount(); shard++) {
+      out.add(status(shard));
+    }
+    return out;
+  }
+
+  private ReplicaStatus status(int shard) {
+    RaftGroupId groupId = groupIds.of(shard);
+    ShardStateMachine replica = replicas.apply(shard);
+    RaftServer.Division division = removed.isRemoved(shard) ? null : division(groupId);
+    if (division == null || replica == null) {
+      List<String> members = List.of();
+      try {
+        members = ids(currentPeers(shard));
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("shard {}: members unknown: {}", shard, e.toString());
+      }
+      return new ReplicaStatus(shard, groupId.getUuid().toString(), false, Optional.empty(), 0, -1,
+          Optional.empty(), Optional.empty(), Optional.empty(), members);
+    }
+    Optional<io.shardkv.store.AppliedIndex> snapshot;
+    try {
+      snapshot = replica.latestArtifact().map(SnapshotArtifact::index);
+    } catch (IOException e) {
+      snapshot = Optional.empty();
+    }
+    var info = division.getInfo();
+    return new ReplicaStatus(shard, groupId.getUuid().toString(), true,
+        Optional.ofNullable(info.getLeaderId()).map(RaftPeerId::toString), info.getCurrentTerm(),
+        info.getLastAppliedIndex(), replica.durableAppliedIndex(), snapshot, replica.coldStart(),
+        ids(division.getRaftConf().getCurrentPeers()));
+  }
+
+  /** Moves {@code shard}'s leadership to {@code toNode}; returns the leader afterwards. */
+  public String transferLeader(int shard, String toNode) throws IOException {
+    checkShard(shard);
+    if (!ids(currentPeers(shard)).contains(toNode)) {
+      throw new IllegalArgumentException("node '" + toNode + "' is not a replica of shard " + shard
+          + " (replicas: " + ids(currentPeers(shard)) + ")");
+    }
+    RaftClientReply reply = clients.get(shard).admin()
+        .transferLeadership(RaftPeerId.valueOf(toNode), config.requestTimeout().toMillis());
+    check(reply, "transfer leadership of shard " + shard + " to " + toNode);
+    LOG.info("shard {}: leadership transferred to {}", shard, toNode);
+    return toNode;
+  }
+
+  /**
+   * Adds configured node {@code nodeId} to {@code shard}'s group: the node first hosts the group
+   * (with the new membership), then the leader commits the new configuration; the replica then
+   * catches up by installing the leader's snapshot. Idempotent.
+   */
+  public List<String> addReplica(int shard, String nodeId) throws IOException {
+    checkShard(shard);
+    RaftPeer peer = configured(nodeId);
+    List<RaftPeer> current = new ArrayList<>(currentPeers(shard));
+    if (ids(current).contains(nodeId)) {
+      return ids(current);
+    }
+    current.add(peer);
+    RaftClient client = clients.get(shard);
+    RaftClientReply added = client.getGroupManagementApi(peer.getId())
+        .add(RaftGroup.valueOf(groupIds.of(shard), current));
+    check(added, "create shard " + shard + "'s group on node " + nodeId);
+    check(client.admin().setConfiguration(current), "add " + nodeId + " to shard " + shard);
+    LOG.info("shard {}: replica added on {}; replicas now {}", shard, nodeId, ids(current));
+    return ids(current);
+  }
+
+  /**
+   * Removes node {@code nodeId}'s replica of {@code shard}: the leader commits the configuration
+   * without it, then the node drops the group and deletes its data. Refused for the last replica.
+   */
+  public List<String> removeReplica(int shard, String nodeId) throws IOException {
+    checkShard(shard);
+    RaftPeer peer = configured(nodeId);
+    List<RaftPeer> current = new ArrayList<>(currentPeers(shard));
+    if (!ids(current).contains(nodeId)) {
+      return ids(current);
+    }
+    if (current.size() == 1) {
+      throw new IllegalStateException("node '" + nodeId + "' holds the only replica of shard " + shard
+          + "; add another replica first");
+    }
+    current.removeIf(p -> p.getId().equals(peer.getId()));
+    RaftClient client = clients.get(shard);
+    check(client.admin().setConfiguration(current), "remove " + nodeId + " from shard " + shard);
+    RaftClientReply dropped = client.getGroupManagementApi(peer.getId()).remove(groupIds.of(shard), true, false);
+    check(dropped, "drop shard " + shard + "'s group on node " + nodeId
+        + " (it is no longer a member; restart it to retry)");
+    LOG.info("shard {}: replica removed from {}; replicas now {}", shard, nodeId, ids(current));
+    return ids(current);
+  }
+
+  /** The group's current members: from the local division if hosted, else from a member. */
+  private Collection<RaftPeer> currentPeers(int shard) throws IOException {
+    RaftGroupId groupId = groupIds.of(shard);
+    RaftServer.Division local = removed.isRemoved(shard) ? null : division(groupId);
+    if (local != null) {
+      return local.getRaftConf().getCurrentPeers();
+    }
+    IOException last = null;
+    for (RaftPeer p : configuredPeers.values()) {
+      if (p.getId().toString().equals(config.nodeId())) {
+        continue;
+      }
+      try {
+        GroupInfoReply info = clients.get(shard).getGroupManagementApi(p.getId()).info(groupId);
+        if (info.isSuccess()) {
+          return info.getGroup().getPeers();
+        }
+      } catch (IOException e) {
+        last = e;
+      }
+    }
+    throw new IOException("no node answered for shard " + shard + "'s membership", last);
+  }
+
+  private RaftServer.Division division(RaftGroupId groupId) {
+    try {
+      return server.getDivision(groupId);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private RaftPeer configured(String nodeId) {
+    RaftPeer peer = configuredPeers.get(nodeId);
+    if (peer == null) {
+      throw new IllegalArgumentException("node '" + nodeId + "' is not one of the configured peers "
+          + configuredPeers.keySet().stream().sorted().toList());
+    }
+    return peer;
+  }
+
+  private void checkShard(int shard) {
+    if (shard < 0 || shard >= config.shardCount()) {
+      throw new IllegalArgumentException("shard must be in [0, " + config.shardCount() + "), got " + shard);
+    }
+  }
+
+  private static void check(RaftClientReply reply, String what) throws IOException {
+    if (!reply.isSuccess()) {
+      throw new IOException("could not " + what + ": " + reply.getException(), reply.getException());
+    }
+  }
+
+  private static List<String> ids(Collection<RaftPeer> peers) {
+    return peers.stream().map(p -> p.getId().toString()).sorted().toList();
+  }
+}

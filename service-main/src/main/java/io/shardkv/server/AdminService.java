@@ -1,0 +1,216 @@
+package io.shardkv.server;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.StreamObserver;
+import io.shardkv.api.v1.AddReplicaRequest;
+import io.shardkv.api.v1.AddReplicaResponse;
+import io.shardkv.api.v1.AdminGrpc;
+import io.shardkv.api.v1.ClusterStatusRequest;
+import io.shardkv.api.v1.ClusterStatusResponse;
+import io.shardkv.api.v1.ColdStart;
+import io.shardkv.api.v1.NodeStatus;
+import io.shardkv.api.v1.RemoveReplicaRequest;
+import io.shardkv.api.v1.RemoveReplicaResponse;
+import io.shardkv.api.v1.ShardSnapshot;
+import io.shardkv.api.v1.ShardStatus;
+import io.shardkv.api.v1.TakeSnapshotRequest;
+import io.shardkv.api.v1.TakeSnapshotResponse;
+import io.shardkv.api.v1.TransferLeaderRequest;
+import io.shardkv.api.v1.TransferLeaderResponse;
+import io.shardkv.raft.ColdStartReport;
+import io.shardkv.raft.ReplicaStatus;
+import io.shardkv.raft.ShardAdministration;
+import io.shardkv.raft.ShardGroupHost;
+import io.shardkv.server.ShardkvConfig.Peer;
+import io.shardkv.store.AppliedIndex;
+import io.shardkv.store.AppliedIndexReader;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The operator service {@code shardkv.v1.Admin} (contract in admin.proto). Who may call what is
+ * decided by {@link AdminAuthInterceptor}; this class only does the work.
+ */
+final class AdminService extends AdminGrpc.AdminImplBase {
+  private static final long PEER_HEALTH_DEADLINE_MS = 1000;
+
+  private final ShardkvConfig config;
+  private final ShardGroupHost host;
+  private final ShardAdministration administration;
+  private final PeerChannels peers;
+  private final AppliedIndexReader minApplied;
+  private final BooleanSupplier selfServing;
+
+  AdminService(ShardkvConfig config, ShardGroupHost host, PeerChannels peers, AppliedIndexReader minApplied,
+      BooleanSupplier selfServing) {
+    this.config = config;
+    this.host = host;
+    this.administration = host.administration();
+    this.peers = peers;
+    this.minApplied = minApplied;
+    this.selfServing = selfServing;
+  }
+
+  @Override
+  public void clusterStatus(ClusterStatusRequest request, StreamObserver<ClusterStatusResponse> out) {
+    try {
+      ClusterStatusResponse.Builder b = ClusterStatusResponse.newBuilder()
+          .setAnsweredBy(config.nodeId())
+          .setMinAppliedIndex(minApplied.appliedIndex().map(AppliedIndex::index).orElse(-1L));
+      b.addAllNodes(nodeStatuses());
+      for (ReplicaStatus s : administration.status()) {
+        b.addShards(toProto(s));
+      }
+      out.onNext(b.build());
+      out.onCompleted();
+    } catch (RuntimeException e) {
+      out.onError(StatusMapper.toStatus(e));
+    }
+  }
+
+  /** Every configured node with its health, asked in parallel with a short deadline. */
+  private List<NodeStatus> nodeStatuses() {
+    Map<Peer, ListenableFuture<HealthCheckResponse>> asked = new LinkedHashMap<>();
+    for (Peer p : config.peers()) {
+      if (!p.id().equals(config.nodeId())) {
+        asked.put(p, HealthGrpc.newFutureStub(peers.to(p.id()))
+            .withDeadlineAfter(PEER_HEALTH_DEADLINE_MS, TimeUnit.MILLISECONDS)
+            .check(HealthCheckRequest.getDefaultInstance()));
+      }
+    }
+    List<NodeStatus> nodes = new ArrayList<>();
+    for (Peer p : config.peers()) {
+      String health;
+      if (p.id().equals(config.nodeId())) {
+        health = selfServing.getAsBoolean() ? "SERVING" : "NOT_SERVING";
+      } else {
+        try {
+          health = asked.get(p).get().getStatus().name();
+        } catch (ExecutionException e) {
+          health = "UNREACHABLE";
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          health = "UNREACHABLE";
+        }
+      }
+      nodes.add(NodeStatus.newBuilder()
+          .setNodeId(p.id())
+          .setRaftAddress(p.host() + ":" + p.raftPort())
+          .setClientAddress(p.host() + ":" + p.clientPort())
+          .setHealth(health)
+          .setSelf(p.id().equals(config.nodeId()))
+          .build());
+    }
+    return nodes;
+  }
+
+  private static ShardStatus toProto(ReplicaStatus s) {
+    ShardStatus.Builder b = ShardStatus.newBuilder()
+        .setShard(s.shard())
+        .setGroupId(s.groupId())
+        .setHosted(s.hosted())
+        .addAllReplicas(s.replicas());
+    if (!s.hosted()) {
+      return b.setDurableAppliedIndex(-1).setSnapshotIndex(-1).setAppliedIndex(-1).build();
+    }
+    b.setLeader(s.leader().orElse(""))
+        .setTerm(s.term())
+        .setAppliedIndex(s.appliedIndex())
+        .setDurableAppliedIndex(s.durableAppliedIndex().map(AppliedIndex::index).orElse(-1L))
+        .setSnapshotIndex(s.snapshotIndex().map(AppliedIndex::index).orElse(-1L));
+    s.coldStart().ifPresent(c -> b.setColdStart(toProto(c)));
+    return b.build();
+  }
+
+  private static ColdStart toProto(ColdStartReport r) {
+    return ColdStart.newBuilder()
+        .setOutcome(r.decision().outcome().label())
+        .setReason(r.decision().reasonLabel())
+        .setDurableIndex(r.decision().durable().map(AppliedIndex::index).orElse(-1L))
+        .setSnapshotIndex(r.decision().snapshot().map(AppliedIndex::index).orElse(-1L))
+        .setDurationMs(r.durationMillis())
+        .build();
+  }
+
+  @Override
+  public void takeSnapshot(TakeSnapshotRequest request, StreamObserver<TakeSnapshotResponse> out) {
+    List<Integer> shards = new ArrayList<>();
+    if (request.getAll()) {
+      for (int s = 0; s < config.shards(); s++) {
+        shards.add(s);
+      }
+    } else if (request.getShard() < 0 || request.getShard() >= config.shards()) {
+      out.onError(StatusMapper.toStatus(new IllegalArgumentException(
+          "shard must be in [0, " + config.shards() + "), got " + request.getShard() + " (or set all=true)")));
+      return;
+    } else {
+      shards.add(request.getShard());
+    }
+    List<CompletableFuture<ShardSnapshot>> taken = new ArrayList<>();
+    for (int shard : shards) {
+      taken.add(host.takeSnapshot(shard).thenApply(at -> ShardSnapshot.newBuilder()
+          .setShard(shard).setIndex(at.index()).setTerm(at.term()).build()));
+    }
+    CompletableFuture.allOf(taken.toArray(CompletableFuture[]::new)).whenComplete((ignored, e) -> {
+      if (e != null) {
+        out.onError(StatusMapper.toStatus(e));
+        return;
+      }
+      TakeSnapshotResponse.Builder b = TakeSnapshotResponse.newBuilder();
+      taken.forEach(f -> b.addSnapshots(f.join()));
+      out.onNext(b.build());
+      out.onCompleted();
+    });
+  }
+
+  @Override
+  public void transferLeader(TransferLeaderRequest request, StreamObserver<TransferLeaderResponse> out) {
+    try {
+      requireNode(request.getToNode(), "to_node");
+      String leader = administration.transferLeader(request.getShard(), request.getToNode());
+      out.onNext(TransferLeaderResponse.newBuilder().setLeader(leader).build());
+      out.onCompleted();
+    } catch (Exception e) {
+      out.onError(StatusMapper.toStatus(e));
+    }
+  }
+
+  @Override
+  public void addReplica(AddReplicaRequest request, StreamObserver<AddReplicaResponse> out) {
+    try {
+      requireNode(request.getNodeId(), "node_id");
+      List<String> replicas = administration.addReplica(request.getShard(), request.getNodeId());
+      out.onNext(AddReplicaResponse.newBuilder().addAllReplicas(replicas).build());
+      out.onCompleted();
+    } catch (Exception e) {
+      out.onError(StatusMapper.toStatus(e));
+    }
+  }
+
+  @Override
+  public void removeReplica(RemoveReplicaRequest request, StreamObserver<RemoveReplicaResponse> out) {
+    try {
+      requireNode(request.getNodeId(), "node_id");
+      List<String> replicas = administration.removeReplica(request.getShard(), request.getNodeId());
+      out.onNext(RemoveReplicaResponse.newBuilder().addAllReplicas(replicas).build());
+      out.onCompleted();
+    } catch (Exception e) {
+      out.onError(StatusMapper.toStatus(e));
+    }
+  }
+
+  private static void requireNode(String nodeId, String field) {
+    if (nodeId.isEmpty()) {
+      throw new IllegalArgumentException(field + " is required (a node id from ClusterStatus)");
+    }
+  }
+}
