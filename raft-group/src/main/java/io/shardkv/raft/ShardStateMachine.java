@@ -197,9 +197,14 @@ public final class ShardStateMachine extends BaseStateMachine {
 
   @Override
   public long takeSnapshot() {
+    // Ratis's snapshot index starts at what getLatestSnapshot() reported, which after a skip is
+    // the store's durable index and may be ahead of every artifact on disk. Reporting an older
+    // artifact would fail Ratis's "snapshot index only increases" check and stop the group, so
+    // an artifact older than the baseline is not reported (-1: nothing new yet).
+    TermIndex known = baseline;
     long index = snapshotter.takeSnapshot(toAppliedIndex(getLastAppliedTermIndex()));
     snapshotter.completed().ifPresent(a -> advanceBaseline(toTermIndex(a.index())));
-    return index;
+    return known != null && index < known.getIndex() ? -1 : index;
   }
 
   private synchronized void advanceBaseline(TermIndex ti) {
@@ -208,7 +213,6 @@ public final class ShardStateMachine extends BaseStateMachine {
     }
   }
 
-  /** Produces a snapshot artifact now; Ratis learns of it at its next snapshot call. */
   /** Starts an artifact at the current applied index unless one is being copied already. */
   void snapshotSoon() {
     ShardSnapshotter s = snapshotter;

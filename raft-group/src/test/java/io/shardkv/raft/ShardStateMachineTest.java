@@ -122,4 +122,22 @@ class ShardStateMachineTest {
     assertThat(replica.sm.getLatestSnapshot().getIndex()).isEqualTo(2);
     assertThat(replica.sm.durableAppliedIndex()).contains(new AppliedIndex(1, 2));
   }
+
+  @Test
+  void invariant4_takeSnapshotNeverReportsLessThanTheSkippedBaseline() throws Exception {
+    replica = new TestReplica(dir, new LmdbStoreConfig(SyncMode.NOSYNC, 8L << 20, 64L << 20, 16));
+    replica.start();
+    replica.apply(put("k", "v"), 1, 1);
+    replica.apply(put("k", "w"), 1, 2);
+    assertThat(replica.sm.snapshotNow().get().index().index()).isEqualTo(2);
+    replica.apply(put("k", "x"), 1, 3);
+    replica.apply(put("k", "y"), 1, 4);
+    replica.stop();
+    replica.start(); // skips: Ratis now knows snapshot index 4, the newest artifact is at 2
+
+    assertThat(replica.sm.getLatestSnapshot().getIndex()).isEqualTo(4);
+    long first = replica.sm.takeSnapshot();
+    assertThat(first).isIn(-1L, 4L); // never the artifact at 2: Ratis would stop the group
+    assertThat(replica.sm.takeSnapshot()).isEqualTo(4);
+  }
 }
