@@ -58,7 +58,9 @@ final class TestPki {
       throws GeneralSecurityException, IOException {
     KeyPair keys = ecKeys();
     JcaX509v3CertificateBuilder b = builder(new X500Name(ca.cert().getSubjectX500Principal().getName()),
-        new X500Name(subject), keys);
+        // Through X500Principal so the DER order is RFC 2253's (what operators configure and
+        // what the server compares), not BouncyCastle's left-to-right order.
+        X500Name.getInstance(new javax.security.auth.x500.X500Principal(subject).getEncoded()), keys);
     b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
         new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
     b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
