@@ -1,32 +1,115 @@
 package io.shardkv.raft;
 
-/** Names of the metrics raft-group registers, in one place so docs and tests can find them. */
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Names of shardkv's metrics, in one place so docs, exporters and tests agree. Dropwizard has no
+ * labels, so a labelled metric is registered under {@code base{key=value,...}}; the Prometheus
+ * exporter turns that back into a metric family {@code base} with those labels. Names follow
+ * {@code shardkv_<area>_<what>_<unit>}.
+ */
 public final class MetricNames {
   private MetricNames() {}
 
-  /** Timer of store apply calls on one shard's replica. */
+  /** A parsed metric name: the Prometheus family name and its labels in order. */
+  public record Labelled(String base, Map<String, String> labels) {}
+
+  /** {@code base{k1=v1,k2=v2}} from alternating label names and values. */
+  public static String labelled(String base, String... labelPairs) {
+    if (labelPairs.length % 2 != 0) {
+      throw new IllegalArgumentException("labels come in name/value pairs: " + String.join(",", labelPairs));
+    }
+    StringBuilder b = new StringBuilder(base).append('{');
+    for (int i = 0; i < labelPairs.length; i += 2) {
+      String value = labelPairs[i + 1];
+      if (value.indexOf(',') >= 0 || value.indexOf('}') >= 0 || value.indexOf('=') >= 0) {
+        throw new IllegalArgumentException("label value must not contain , = or }: " + value);
+      }
+      b.append(i == 0 ? "" : ",").append(labelPairs[i]).append('=').append(value);
+    }
+    return b.append('}').toString();
+  }
+
+  /** Splits a registered name into base and labels (no labels if it has no braces). */
+  public static Labelled parse(String name) {
+    int open = name.indexOf('{');
+    if (open < 0 || !name.endsWith("}")) {
+      return new Labelled(name, Map.of());
+    }
+    Map<String, String> labels = new LinkedHashMap<>();
+    String inner = name.substring(open + 1, name.length() - 1);
+    if (!inner.isEmpty()) {
+      for (String pair : inner.split(",")) {
+        int eq = pair.indexOf('=');
+        labels.put(pair.substring(0, eq), pair.substring(eq + 1));
+      }
+    }
+    return new Labelled(name.substring(0, open), labels);
+  }
+
+  private static String shard(String base, int shard) {
+    return labelled(base, "shard", Integer.toString(shard));
+  }
+
+  /** Timer of store apply calls (one Raft entry, one write transaction) on one shard's replica. */
   public static String applySeconds(int shard) {
-    return "shardkv_apply_seconds.shard" + shard;
+    return shard("shardkv_apply_seconds", shard);
+  }
+
+  /** Histogram of store operations per applied entry (a Batch request's size, 1 for a Put). */
+  public static String applyBatchOps(int shard) {
+    return shard("shardkv_apply_batch_ops", shard);
   }
 
   /** Count of applies that failed and stopped the replica (invariant 8). */
   public static String applyFailures(int shard) {
-    return "shardkv_apply_failures_total.shard" + shard;
+    return shard("shardkv_apply_failures_total", shard);
+  }
+
+  /** Gauge: last Raft index this replica applied (in memory; -1 none). */
+  public static String appliedIndex(int shard) {
+    return shard("shardkv_raft_applied_index", shard);
+  }
+
+  /** Gauge: applied index recorded in the store's meta record (-1 unknown). */
+  public static String durableAppliedIndex(int shard) {
+    return shard("shardkv_store_durable_applied_index", shard);
+  }
+
+  /** Gauge: index of the newest complete snapshot artifact on this node (-1 none). */
+  public static String snapshotIndex(int shard) {
+    return shard("shardkv_snapshot_index", shard);
+  }
+
+  /** Gauge: size of the newest snapshot artifact's data file (-1 none). */
+  public static String snapshotSizeBytes(int shard) {
+    return shard("shardkv_snapshot_size_bytes", shard);
   }
 
   /** Timer of snapshot artifacts produced (copy, pin, save). */
   public static String snapshotSeconds(int shard) {
-    return "shardkv_snapshot_seconds.shard" + shard;
+    return shard("shardkv_snapshot_seconds", shard);
   }
 
   /** Timer of snapshot installs from a leader (fetch excluded: store swap and pin). */
   public static String snapshotInstallSeconds(int shard) {
-    return "shardkv_snapshot_install_seconds.shard" + shard;
+    return shard("shardkv_snapshot_install_seconds", shard);
+  }
+
+  /** Gauge: the LMDB map size of the shard's store (grows on demand). */
+  public static String storeMapSizeBytes(int shard) {
+    return shard("shardkv_store_map_size_bytes", shard);
+  }
+
+  /** Gauge: bytes of the LMDB map in use (up to the last page written). */
+  public static String storeUsedBytes(int shard) {
+    return shard("shardkv_store_used_bytes", shard);
   }
 
   /** Counter of cold-start decisions by outcome and reason. */
   public static String coldStartTotal(String outcome, String reason) {
-    return "shardkv_coldstart_total." + outcome + "." + reason;
+    return labelled("shardkv_coldstart_total", "outcome", outcome, "reason", reason);
   }
 
   /** Timer of cold-start decisions including any restore. */

@@ -1,6 +1,7 @@
 package io.shardkv.raft;
 
 import com.codahale.metrics.Counter;
+import com.codahale.metrics.Histogram;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -58,6 +59,7 @@ public final class ShardStateMachine extends BaseStateMachine {
   private final ShardCommandExecutor executor = new ShardCommandExecutor();
   private final Timer applyTimer;
   private final Counter applyFailures;
+  private final Histogram applyBatchOps;
   private volatile LmdbShardStore store;
   private volatile SnapshotArtifacts artifacts;
   private volatile StoreRestorer restorer;
@@ -83,6 +85,8 @@ public final class ShardStateMachine extends BaseStateMachine {
     this.metrics = metrics;
     this.applyTimer = metrics.timer(MetricNames.applySeconds(shard));
     this.applyFailures = metrics.counter(MetricNames.applyFailures(shard));
+    this.applyBatchOps = metrics.histogram(MetricNames.applyBatchOps(shard));
+    ShardGauges.register(metrics, this, () -> store);
   }
 
   public int shard() {
@@ -243,6 +247,7 @@ public final class ShardStateMachine extends BaseStateMachine {
     } catch (RuntimeException e) {
       throw fail(ti, e);
     }
+    applyBatchOps.update(command.hasMutations() ? command.getMutations().getMutationsCount() : 1);
     updateLastAppliedTermIndex(ti.getTerm(), ti.getIndex());
     return CompletableFuture.completedFuture(RatisBytes.toMessage(result));
   }
@@ -350,6 +355,7 @@ public final class ShardStateMachine extends BaseStateMachine {
   @Override
   public void notifyGroupRemove() {
     LOG.info("shard {}: this node's replica was removed from group {}; deleting its data", shard, getGroupId());
+    ShardGauges.unregister(metrics, shard);
     onGroupRemoved.run();
   }
 

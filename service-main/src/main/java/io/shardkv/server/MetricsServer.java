@@ -13,7 +13,7 @@ public final class MetricsServer implements AutoCloseable {
 
   public MetricsServer(MetricRegistry metrics, String host, int port) throws IOException {
     CollectorRegistry registry = new CollectorRegistry();
-    registry.register(new DropwizardExports(metrics));
+    registry.register(new DropwizardExports(metrics, new LabelledSampleBuilder()));
     this.server = new HTTPServer(new InetSocketAddress(host, port), registry, true);
   }
 

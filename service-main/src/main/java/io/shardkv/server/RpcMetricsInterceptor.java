@@ -1,5 +1,6 @@
 package io.shardkv.server;
 
+import io.shardkv.raft.MetricNames;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
@@ -8,11 +9,11 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.util.Locale;
 
 /**
- * Records every RPC: a latency timer {@code shardkv_rpc_<method>_seconds} and an error counter
- * {@code shardkv_rpc_<method>_errors_total}, method names in snake case.
+ * Records every RPC: a latency timer {@code shardkv_rpc_seconds{service,method}} (its count is
+ * the request rate) and {@code shardkv_rpc_errors_total{service,method,code}} for calls that end
+ * with a non-OK status.
  */
 final class RpcMetricsInterceptor implements ServerInterceptor {
   private final MetricRegistry metrics;
@@ -21,22 +22,26 @@ final class RpcMetricsInterceptor implements ServerInterceptor {
     this.metrics = metrics;
   }
 
-  static String metricStem(String fullMethodName) {
-    String method = fullMethodName.substring(fullMethodName.lastIndexOf('/') + 1);
-    return "shardkv_rpc_" + method.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+  /** {@code ["KV", "Put"]} for {@code shardkv.v1.KV/Put}: the short service and method name. */
+  static String[] serviceAndMethod(String fullMethodName) {
+    int slash = fullMethodName.lastIndexOf('/');
+    String service = fullMethodName.substring(0, slash);
+    return new String[] {service.substring(service.lastIndexOf('.') + 1), fullMethodName.substring(slash + 1)};
   }
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
       ServerCallHandler<Q, R> next) {
-    String stem = metricStem(call.getMethodDescriptor().getFullMethodName());
-    Timer.Context timer = metrics.timer(stem + "_seconds").time();
+    String[] sm = serviceAndMethod(call.getMethodDescriptor().getFullMethodName());
+    Timer.Context timer = metrics.timer(MetricNames.labelled("shardkv_rpc_seconds", "service", sm[0],
+        "method", sm[1])).time();
     return next.startCall(new SimpleForwardingServerCall<>(call) {
       @Override
       public void close(Status status, Metadata trailers) {
         timer.stop();
         if (!status.isOk()) {
-          metrics.counter(stem + "_errors_total").inc();
+          metrics.counter(MetricNames.labelled("shardkv_rpc_errors_total", "service", sm[0], "method", sm[1],
+              "code", status.getCode().name())).inc();
         }
         super.close(status, trailers);
       }

@@ -70,6 +70,7 @@ public final class ShardkvNode implements AutoCloseable {
     MinOverShardsReader minApplied = new MinOverShardsReader(host::appliedIndexReaders);
     metrics.gauge("shardkv_node_min_applied_index", () -> () -> minApplied.appliedIndex()
         .map(a -> a.index()).orElse(-1L));
+    metrics.gauge("shardkv_node_serving", () -> () -> serving ? 1 : 0);
     health.setStatus(LIVENESS_SERVICE, ServingStatus.SERVING);
     AdminService admin = new AdminService(config, host, peerChannels, minApplied, () -> serving);
     NettyServerBuilder builder = NettyServerBuilder

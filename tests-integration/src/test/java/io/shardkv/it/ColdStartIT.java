@@ -47,7 +47,7 @@ class ColdStartIT extends ClusterTest {
   }
 
   private double coldStarts(int node, String outcome, String reason) throws Exception {
-    return cluster.metric(node, "shardkv_coldstart_total_" + outcome + "_" + reason);
+    return cluster.metric(node, "shardkv_coldstart_total", "outcome", outcome, "reason", reason);
   }
 
   private void awaitSnapshotsOnEveryShard(int node) {
@@ -96,7 +96,7 @@ class ColdStartIT extends ClusterTest {
     assertNodeHoldsEveryAckedWrite(N3);
 
     assertThat(coldStarts(N3, "skipped", "none")).isEqualTo(ProcessCluster.SHARDS);
-    double applied = cluster.sumOverShards(N3, "shardkv_apply_seconds_shard", "_count");
+    double applied = cluster.sumOverShards(N3, "shardkv_apply_seconds_count");
     // Only entries n3 had not applied: the writes made while it was down, plus at most one
     // per shard whose commit it had not yet learned when killed. Never the 240 before.
     assertThat(applied).isBetween((double) tail, (double) tail + ProcessCluster.SHARDS);
@@ -146,7 +146,7 @@ class ColdStartIT extends ClusterTest {
     cluster.start(N3);
     cluster.awaitServing(N3);
     assertNodeHoldsEveryAckedWrite(N3);
-    assertThat(cluster.sumOverShards(N3, "shardkv_snapshot_install_seconds_shard", "_count"))
+    assertThat(cluster.sumOverShards(N3, "shardkv_snapshot_install_seconds_count"))
         .as("snapshots installed on n3").isGreaterThanOrEqualTo(1);
     assertThat(cluster.log(N3, true)).contains("snapshot installed at");
 

@@ -223,25 +223,24 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   /** Scrapes node {@code i}'s /metrics and returns the value of the sample named exactly {@code name}. */
-  double metric(int i, String name) throws IOException, InterruptedException {
-    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + metricsPorts[i] + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString());
-    for (String line : r.body().split("\n")) {
-      if (line.startsWith(name + " ")) {
-        return Double.parseDouble(line.substring(name.length() + 1).trim());
-      }
-    }
-    return 0;
+  /**
+   * The sum of every sample of {@code name} on node {@code i} whose labels include
+   * {@code labelPairs} (alternating names and values); 0 if there is none.
+   */
+  double metric(int i, String name, String... labelPairs) throws IOException, InterruptedException {
+    return PrometheusText.sum(scrape(i), name, labelPairs);
   }
 
-  /** The sum over shards of a per-shard metric {@code prefix + shard + suffix}. */
-  double sumOverShards(int i, String prefix, String suffix) throws IOException, InterruptedException {
-    double sum = 0;
-    for (int s = 0; s < SHARDS; s++) {
-      sum += metric(i, prefix + s + suffix);
-    }
-    return sum;
+  /** The Prometheus text the node serves at /metrics. */
+  String scrape(int i) throws IOException, InterruptedException {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + metricsPorts[i] + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  /** The sum over every shard of a per-shard metric. */
+  double sumOverShards(int i, String name) throws IOException, InterruptedException {
+    return metric(i, name);
   }
 
   String logTail(int i) {
