@@ -85,6 +85,8 @@ public final class ShardkvNode implements AutoCloseable {
         .addService(host.snapshotTransferService())
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
+        // grpcurl before 1.8.8 and some GUIs only speak the v1alpha reflection protocol.
+        .addService(legacyReflection())
         .build()
         .start();
     readiness.scheduleWithFixedDelay(() -> {
@@ -143,5 +145,10 @@ public final class ShardkvNode implements AutoCloseable {
       metricsServer.close();
     }
     LOG.info("node {} stopped", config.nodeId());
+  }
+
+  @SuppressWarnings("deprecation")
+  private static io.grpc.BindableService legacyReflection() {
+    return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
   }
 }

@@ -62,4 +62,24 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(new File("/nonexistent.conf")))
         .hasMessageContaining("does not exist");
   }
+
+  @Test
+  void securityKeysAreReadAndCheckedAtStart(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path token = dir.resolve("token");
+    java.nio.file.Files.writeString(token, "  0123456789abcdef-token\n");
+    ShardkvConfig c = load(Map.of("SHARDKV_ADMIN_TOKEN_FILE", token.toString()), "");
+    assertThat(c.security().adminToken()).contains("0123456789abcdef-token");
+    assertThat(c.security().tls()).isEmpty();
+    assertThat(load(Map.of(), "").security().adminToken()).isEmpty();
+
+    Path shortToken = dir.resolve("short");
+    java.nio.file.Files.writeString(shortToken, "abc");
+    assertError(Map.of("SHARDKV_ADMIN_TOKEN_FILE", shortToken.toString()), "", "shardkv.security.admin-token-file");
+    assertError(Map.of(), "shardkv.security.admin-token-file = \"" + dir.resolve("missing") + "\"",
+        "shardkv.security.admin-token-file");
+    assertError(Map.of(), "shardkv.security.admin-cert-subjects = [\"CN=ops\"]", "shardkv.security.admin-cert-subjects");
+    assertError(Map.of("SHARDKV_TLS_ENABLED", "true"), "", "shardkv.security.tls.cert-chain");
+    assertError(Map.of(), "shardkv.security.tls { enabled = true, cert-chain = \"" + token + "\", private-key = \""
+        + token + "\", trust-ca = \"/nope.pem\" }", "shardkv.security.tls.trust-ca");
+  }
 }
