@@ -86,6 +86,7 @@ public final class ShardStateMachine extends BaseStateMachine {
     this.applyTimer = metrics.timer(MetricNames.applySeconds(shard));
     this.applyFailures = metrics.counter(MetricNames.applyFailures(shard));
     this.applyBatchOps = metrics.histogram(MetricNames.applyBatchOps(shard));
+    metrics.timer(MetricNames.snapshotInstallSeconds(shard)); // present (count 0) before the first install
     ShardGauges.register(metrics, this, () -> store);
   }
 
