@@ -98,10 +98,13 @@ await_ready() {
   done
 }
 
-# When the node's gRPC port opened, from its last "listening" log line (what liveness sees).
-listening_at() {
+# When node $1 last logged a line containing $2, from its timestamp: "listening: client" is
+# when the port opened (liveness turns SERVING), " SERVING (min applied" when readiness did.
+# The node's own clock is exact; the health command can notice later, because its gRPC channel
+# backs off between connection attempts while the port is still closed (as a probe does not).
+logged_at() {
   local line
-  line=$(grep "listening: client" "$WORK/shardkv-$1.log" | tail -n 1)
+  line=$(grep -F "$2" "$WORK/shardkv-$1.log" | tail -n 1)
   date -d "${line:0:23}" +%s.%N
 }
 
@@ -143,8 +146,9 @@ for i in $(seq $((N - 1)) -1 0); do
   await_ready "$i"
   t2=$(now)
   rm -f "$WORK/unready"
-  echo "shardkv-$i: SIGTERM to exit $(secs "$t0" "$t1") s, start to listening (liveness) $(secs "$t1" "$(listening_at "$i")") s," \
-    "start to SERVING (ready) $(secs "$t1" "$t2") s, total $(secs "$t0" "$t2") s"
+  echo "shardkv-$i: SIGTERM to exit $(secs "$t0" "$t1") s; start to listening (liveness) $(secs "$t1" "$(logged_at "$i" "listening: client")") s," \
+    "to SERVING (ready, node log) $(secs "$t1" "$(logged_at "$i" " SERVING (min applied")") s, seen by the health command" \
+    "$(secs "$t1" "$t2") s; SIGTERM to next pod $(secs "$t0" "$t2") s"
 done
 echo "rolling restart of $N nodes: $(secs "$roll_start" "$(now)") s (load average after: $(loadavg))"
 
