@@ -3,6 +3,8 @@ package io.shardkv.server;
 import com.google.inject.Guice;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Grpc;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
@@ -16,7 +18,7 @@ public final class Main {
   private static final String USAGE = """
       usage:
         shardkv serve --config FILE        run one node (config: HOCON, see conf/shardkv.conf)
-        shardkv health --address HOST:PORT [--wait SECONDS]
+        shardkv health --address HOST:PORT [--wait SECONDS] [--cacert CA.pem]
                                            exit 0 once the node reports SERVING
         shardkv dev                        (bin/shardkv only) a local 3-node cluster
       """;
@@ -30,7 +32,7 @@ public final class Main {
     }
     switch (args[0]) {
       case "serve" -> serve(option(args, "--config"));
-      case "health" -> System.exit(health(option(args, "--address"), option(args, "--wait")));
+      case "health" -> System.exit(health(option(args, "--address"), option(args, "--wait"), option(args, "--cacert")));
       default -> {
         System.err.print("unknown command '" + args[0] + "'\n" + USAGE);
         System.exit(2);
@@ -76,7 +78,7 @@ public final class Main {
     stopped.await();
   }
 
-  private static int health(String address, String waitSeconds) throws InterruptedException {
+  private static int health(String address, String waitSeconds, String caCert) throws InterruptedException {
     if (address == null || !address.contains(":")) {
       System.err.print("health needs --address HOST:PORT\n" + USAGE);
       return 2;
@@ -84,7 +86,18 @@ public final class Main {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds == null ? 0 : Long.parseLong(waitSeconds));
     String host = address.substring(0, address.lastIndexOf(':'));
     int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
-    ManagedChannel channel = ManagedChannelBuilder.forAddress(host, port).usePlaintext().build();
+    ManagedChannel channel;
+    if (caCert == null) {
+      channel = ManagedChannelBuilder.forAddress(host, port).usePlaintext().build();
+    } else {
+      try {
+        channel = Grpc.newChannelBuilderForAddress(host, port,
+            TlsChannelCredentials.newBuilder().trustManager(new java.io.File(caCert)).build()).build();
+      } catch (java.io.IOException e) {
+        System.err.println("health: cannot read --cacert " + caCert + ": " + e.getMessage());
+        return 2;
+      }
+    }
     try {
       String last;
       do {
@@ -98,6 +111,9 @@ public final class Main {
           last = status.name();
         } catch (RuntimeException e) {
           last = e.getMessage();
+          // Otherwise the channel waits out its reconnect backoff (seconds) after the node's
+          // port opens, and readiness is noticed late.
+          channel.resetConnectBackoff();
         }
         if (System.nanoTime() < deadline) {
           Thread.sleep(100); // polling a remote process: there is no event to wait on
