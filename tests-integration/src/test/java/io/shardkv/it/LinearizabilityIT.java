@@ -66,6 +66,7 @@ class LinearizabilityIT extends ClusterTest {
           () -> completedVia.get(victim) >= viaVictim + 30);
       awaitCompleted(OPS_PER_PHASE, "after the restart");
     } finally {
+      clients.forEach(RegisterClient::requestStop); // all at once: each may be waiting on a deadline
       for (RegisterClient c : clients) {
         c.finish();
       }

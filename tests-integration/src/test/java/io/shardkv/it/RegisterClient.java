@@ -88,7 +88,12 @@ final class RegisterClient extends Thread {
     steerTo = node;
   }
 
-  /** Asks the thread to stop after its current call and waits for it (and its channels). */
+  /** Asks the thread to stop after its current call. */
+  void requestStop() {
+    stop.set(true);
+  }
+
+  /** Stops the thread and waits for it (and its channels) to end. */
   void finish() throws InterruptedException {
     stop.set(true);
     join(DEADLINE_MS * 3);
