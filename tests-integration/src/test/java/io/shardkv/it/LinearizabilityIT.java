@@ -18,6 +18,10 @@ import org.junit.jupiter.api.Test;
  * reads ({@code stale=true}) are excluded from the checked history because they are allowed
  * to lag; they are only checked for never returning a value nobody wrote. Override the seed
  * with -Dshardkv.seed=N (it picks the victim and the clients' choices; timing is not replayed).
+ *
+ * <p>The nodes run on this module's test classpath. Run it with {@code -pl tests-integration -am}
+ * so that classpath is this checkout's modules: with {@code -pl tests-integration} alone it is
+ * the SNAPSHOT jars in ~/.m2, which another checkout's {@code mvn install} can replace mid-run.
  */
 class LinearizabilityIT extends ClusterTest {
   private static final int CLIENTS = 6;
