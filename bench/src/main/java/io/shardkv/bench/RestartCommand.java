@@ -1,0 +1,67 @@
+package io.shardkv.bench;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code shardkv-bench restart}: for each size, load shardkv (and etcd) to it, time every
+ * restart mode, then write the CSV and the PNG plot.
+ */
+final class RestartCommand {
+  private RestartCommand() {}
+
+  static void run(Args a, PrintStream out) throws Exception {
+    List<Double> sizes = a.list("sizes-gb", "0.01").stream().map(Double::parseDouble).toList();
+    Path dir = Path.of(a.string("dir", Files.createTempDirectory("shardkv-restart-").toString()));
+    RestartConfig config = new RestartConfig(sizes, a.integer("runs", 1), a.integer("value-bytes", 4096),
+        a.integer("per-batch", 128), a.integer("loaders", 4), dir, a.string("heap", "1g"));
+    Path csv = Path.of(a.string("csv", dir.resolve("restart.csv").toString()));
+    Path png = Path.of(a.string("png", dir.resolve("restart.png").toString()));
+    boolean withEtcd = !a.flag("no-etcd");
+    a.rejectUnknown();
+    Optional<String> etcd = withEtcd ? EtcdCluster.findBinary() : Optional.empty();
+    if (withEtcd && etcd.isEmpty()) {
+      throw new IllegalArgumentException("no etcd binary on the PATH (apt-get install etcd-server), or pass --no-etcd");
+    }
+    List<RestartRow> rows = run(config, etcd, System.err);
+    write(rows, csv, png);
+    out.println(RestartRow.CSV_HEADER);
+    rows.forEach(r -> out.println(r.csv()));
+    out.println("# csv: " + csv + "  plot: " + png);
+  }
+
+  /** Runs shardkv, then etcd (if a binary is given), each over every size; one system at a time. */
+  static List<RestartRow> run(RestartConfig config, Optional<String> etcdBinary, PrintStream log) throws Exception {
+    List<RestartRow> rows = new ArrayList<>();
+    try (ShardkvRestartBench shardkv = new ShardkvRestartBench(config, log)) {
+      shardkv.start();
+      for (double size : config.sizesGb()) {
+        rows.addAll(shardkv.measure(size));
+      }
+    }
+    if (etcdBinary.isPresent()) {
+      try (EtcdRestartBench etcd = new EtcdRestartBench(config, etcdBinary.get(), log)) {
+        etcd.start();
+        for (double size : config.sizesGb()) {
+          rows.addAll(etcd.measure(size));
+        }
+      }
+    }
+    return rows;
+  }
+
+  static void write(List<RestartRow> rows, Path csv, Path png) throws java.io.IOException {
+    List<String> lines = new ArrayList<>();
+    lines.add(RestartRow.CSV_HEADER);
+    rows.forEach(r -> lines.add(r.csv()));
+    if (csv.toAbsolutePath().getParent() != null) {
+      Files.createDirectories(csv.toAbsolutePath().getParent());
+    }
+    Files.write(csv, lines);
+    RestartPlot.write(rows, png);
+  }
+}
