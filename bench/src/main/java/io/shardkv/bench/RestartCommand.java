@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * {@code shardkv-bench restart}: for each size, load shardkv (and etcd) to it, time every
@@ -27,28 +28,43 @@ final class RestartCommand {
     if (withEtcd && etcd.isEmpty()) {
       throw new IllegalArgumentException("no etcd binary on the PATH (apt-get install etcd-server), or pass --no-etcd");
     }
-    List<RestartRow> rows = run(config, etcd, System.err);
-    write(rows, csv, png);
+    List<RestartRow> rows = run(config, etcd, System.err, partial -> {
+      try {
+        write(partial, csv, png);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
     out.println(RestartRow.CSV_HEADER);
     rows.forEach(r -> out.println(r.csv()));
     out.println("# csv: " + csv + "  plot: " + png);
   }
 
-  /** Runs shardkv, then etcd (if a binary is given), each over every size; one system at a time. */
+  /** As {@link #run(RestartConfig, Optional, PrintStream, Consumer)} without partial results. */
   static List<RestartRow> run(RestartConfig config, Optional<String> etcdBinary, PrintStream log) throws Exception {
+    return run(config, etcdBinary, log, rows -> { });
+  }
+
+  /**
+   * For each size: shardkv, then etcd (if a binary is given), one system loaded at a time (the
+   * other idles). {@code afterSize} gets the rows so far, so a long run that is stopped still
+   * leaves the sizes it finished.
+   */
+  static List<RestartRow> run(RestartConfig config, Optional<String> etcdBinary, PrintStream log,
+      Consumer<List<RestartRow>> afterSize) throws Exception {
     List<RestartRow> rows = new ArrayList<>();
-    try (ShardkvRestartBench shardkv = new ShardkvRestartBench(config, log)) {
+    try (ShardkvRestartBench shardkv = new ShardkvRestartBench(config, log);
+        EtcdRestartBench etcd = etcdBinary.isPresent() ? new EtcdRestartBench(config, etcdBinary.get(), log) : null) {
       shardkv.start();
+      if (etcd != null) {
+        etcd.start();
+      }
       for (double size : config.sizesGb()) {
         rows.addAll(shardkv.measure(size));
-      }
-    }
-    if (etcdBinary.isPresent()) {
-      try (EtcdRestartBench etcd = new EtcdRestartBench(config, etcdBinary.get(), log)) {
-        etcd.start();
-        for (double size : config.sizesGb()) {
+        if (etcd != null) {
           rows.addAll(etcd.measure(size));
         }
+        afterSize.accept(List.copyOf(rows));
       }
     }
     return rows;
