@@ -106,14 +106,15 @@ public final class Main {
     String etcdEndpoints = a.string("etcd", "");
     boolean noEtcd = a.flag("no-etcd");
     boolean noShardkv = a.flag("no-shardkv");
-    Path dir = Path.of(a.string("dir", Files.createTempDirectory("shardkv-bench-").toString()));
+    String dirName = a.string("dir", "");
     String heap = a.string("heap", "512m");
     String json = a.string("json", "");
     String md = a.string("md", "");
     boolean bar = progress(a);
     a.rejectUnknown();
     int channels = workloads.get(0).channels();
-    try (ClusterSet clusters = new ClusterSet()) {
+    try (WorkDir work = WorkDir.of(dirName, "shardkv-bench-"); ClusterSet clusters = new ClusterSet()) {
+      Path dir = work.path();
       List<KvTarget> targets = new ArrayList<>();
       if (!noShardkv) {
         List<String> addrs = shardkvAddresses.isEmpty()

@@ -17,24 +17,31 @@ final class RestartCommand {
 
   static void run(Args a, PrintStream out) throws Exception {
     List<Double> sizes = a.list("sizes-gb", "0.01").stream().map(Double::parseDouble).toList();
-    Path dir = Path.of(a.string("dir", Files.createTempDirectory("shardkv-restart-").toString()));
-    RestartConfig config = new RestartConfig(sizes, a.integer("runs", 1), a.integer("value-bytes", 4096),
-        a.integer("per-batch", 128), a.integer("loaders", 4), dir, a.string("heap", "1g"));
-    Path csv = Path.of(a.string("csv", dir.resolve("restart.csv").toString()));
-    Path png = Path.of(a.string("png", dir.resolve("restart.png").toString()));
+    String dirName = a.string("dir", "");
+    int runs = a.integer("runs", 1);
+    int valueBytes = a.integer("value-bytes", 4096);
+    int perBatch = a.integer("per-batch", 128);
+    int loaders = a.integer("loaders", 4);
+    String heap = a.string("heap", "1g");
+    Path csv = Path.of(a.string("csv", "restart.csv"));
+    Path png = Path.of(a.string("png", "restart.png"));
     boolean withEtcd = !a.flag("no-etcd");
     a.rejectUnknown();
     Optional<String> etcd = withEtcd ? EtcdCluster.findBinary() : Optional.empty();
     if (withEtcd && etcd.isEmpty()) {
       throw new IllegalArgumentException("no etcd binary on the PATH (apt-get install etcd-server), or pass --no-etcd");
     }
-    List<RestartRow> rows = run(config, etcd, System.err, partial -> {
-      try {
-        write(partial, csv, png);
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+    List<RestartRow> rows;
+    try (WorkDir work = WorkDir.of(dirName, "shardkv-restart-")) {
+      RestartConfig config = new RestartConfig(sizes, runs, valueBytes, perBatch, loaders, work.path(), heap);
+      rows = run(config, etcd, System.err, partial -> {
+        try {
+          write(partial, csv, png);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+    }
     out.println(RestartRow.CSV_HEADER);
     rows.forEach(r -> out.println(r.csv()));
     out.println("# csv: " + csv + "  plot: " + png);
