@@ -7,7 +7,9 @@ import io.shardkv.store.LmdbShardStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * The per-shard gauges operators watch (applied, durable and snapshot index; snapshot size; LMDB
@@ -20,25 +22,14 @@ final class ShardGauges {
   /** Registers (or re-registers, when the group is re-added) the gauges for {@code sm}. */
   static void register(MetricRegistry metrics, ShardStateMachine sm, Supplier<LmdbShardStore> store) {
     int shard = sm.shard();
-    replace(metrics, MetricNames.appliedIndex(shard), () -> sm.getLastAppliedTermIndex() == null
-        ? -1L : sm.getLastAppliedTermIndex().getIndex());
+    replace(metrics, MetricNames.appliedIndex(shard), () -> {
+      var applied = sm.getLastAppliedTermIndex();
+      return applied == null ? -1L : applied.getIndex();
+    });
     replace(metrics, MetricNames.durableAppliedIndex(shard),
         () -> sm.durableAppliedIndex().map(AppliedIndex::index).orElse(-1L));
-    replace(metrics, MetricNames.snapshotIndex(shard), () -> {
-      try {
-        return sm.latestArtifact().map(a -> a.index().index()).orElse(-1L);
-      } catch (IOException e) {
-        return -1L;
-      }
-    });
-    replace(metrics, MetricNames.snapshotSizeBytes(shard), () -> {
-      try {
-        var latest = sm.latestArtifact();
-        return latest.isPresent() ? Files.size(latest.get().dataFile()) : -1L;
-      } catch (IOException e) {
-        return -1L;
-      }
-    });
+    replace(metrics, MetricNames.snapshotIndex(shard), () -> fromLatestArtifact(sm, a -> a.index().index()));
+    replace(metrics, MetricNames.snapshotSizeBytes(shard), () -> fromLatestArtifact(sm, a -> Files.size(a.dataFile())));
     replace(metrics, MetricNames.storeMapSizeBytes(shard), () -> fromStore(store, LmdbShardStore::mapSizeBytes));
     replace(metrics, MetricNames.storeUsedBytes(shard), () -> fromStore(store, LmdbShardStore::usedBytes));
   }
@@ -52,7 +43,21 @@ final class ShardGauges {
     }
   }
 
-  private static long fromStore(Supplier<LmdbShardStore> store, java.util.function.ToLongFunction<LmdbShardStore> read) {
+  /** A number read from the newest snapshot artifact; -1 if there is none or it cannot be read. */
+  private interface ArtifactReading {
+    long read(SnapshotArtifact artifact) throws IOException;
+  }
+
+  private static long fromLatestArtifact(ShardStateMachine sm, ArtifactReading reading) {
+    try {
+      Optional<SnapshotArtifact> latest = sm.latestArtifact();
+      return latest.isPresent() ? reading.read(latest.get()) : -1L;
+    } catch (IOException e) {
+      return -1L;
+    }
+  }
+
+  private static long fromStore(Supplier<LmdbShardStore> store, ToLongFunction<LmdbShardStore> read) {
     LmdbShardStore s = store.get();
     try {
       return s == null ? -1L : read.applyAsLong(s);

@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
@@ -96,10 +97,11 @@ public final class ShardGroupHost implements AutoCloseable {
         .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.raftAddress()).build())
         .toList();
     RaftPeerId self = RaftPeerId.valueOf(config.nodeId());
+    Parameters tlsParameters = RatisSettings.parameters(config.peerTls());
     server = RaftServer.newBuilder()
         .setServerId(self)
         .setProperties(RatisSettings.server(config, policy))
-        .setParameters(RatisSettings.parameters(config.peerTls()))
+        .setParameters(tlsParameters)
         .setStateMachineRegistry(this::newStateMachine)
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
@@ -117,7 +119,7 @@ public final class ShardGroupHost implements AutoCloseable {
       }
       clients.add(RaftClient.newBuilder()
           .setProperties(clientProps)
-          .setParameters(RatisSettings.parameters(config.peerTls()))
+          .setParameters(tlsParameters)
           .setRaftGroup(group)
           .setClientId(ClientId.randomId())
           .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
@@ -140,10 +142,8 @@ public final class ShardGroupHost implements AutoCloseable {
   }
 
   private void joinGroup(RaftPeerId self, RaftGroup group) throws IOException {
-    for (RaftGroupId existing : server.getGroupIds()) {
-      if (existing.equals(group.getGroupId())) {
-        return; // reloaded from this node's Raft storage
-      }
+    if (hosts(group.getGroupId())) {
+      return; // reloaded from this node's Raft storage
     }
     RaftClientReply reply;
     try {
@@ -168,12 +168,10 @@ public final class ShardGroupHost implements AutoCloseable {
     removed.clear(shard); // hosting the group (again)
     ReplicaSettings settings = new ReplicaSettings(removed.storeRoot(shard), config.store(),
         policy.snapshotsKept(), crashPoints);
-    ShardStateMachine[] self = new ShardStateMachine[1];
-    ShardStateMachine sm = new ShardStateMachine(shard, settings, fetcher, background, metrics, () -> {
-      replicas.remove(shard, self[0]);
+    ShardStateMachine sm = new ShardStateMachine(shard, settings, fetcher, background, metrics, gone -> {
+      replicas.remove(shard, gone);
       removed.markRemoved(shard);
     });
-    self[0] = sm;
     replicas.put(shard, sm);
     return sm;
   }

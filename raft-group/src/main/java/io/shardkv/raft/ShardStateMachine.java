@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
@@ -67,16 +68,19 @@ public final class ShardStateMachine extends BaseStateMachine {
   private volatile TermIndex baseline;
   private volatile ColdStartReport coldStart;
   private volatile Throwable failure;
-  private final Runnable onGroupRemoved;
+  private final Consumer<ShardStateMachine> onGroupRemoved;
 
   ShardStateMachine(int shard, ReplicaSettings settings, SnapshotFetcher fetcher, Executor background,
       MetricRegistry metrics) {
-    this(shard, settings, fetcher, background, metrics, () -> { });
+    this(shard, settings, fetcher, background, metrics, removed -> { });
   }
 
-  /** @param onGroupRemoved runs once Ratis removed this group from the node (store already closed) */
+  /**
+   * @param onGroupRemoved given this state machine once Ratis removed its group from the node
+   *     (store already closed)
+   */
   ShardStateMachine(int shard, ReplicaSettings settings, SnapshotFetcher fetcher, Executor background,
-      MetricRegistry metrics, Runnable onGroupRemoved) {
+      MetricRegistry metrics, Consumer<ShardStateMachine> onGroupRemoved) {
     this.onGroupRemoved = onGroupRemoved;
     this.shard = shard;
     this.settings = settings;
@@ -357,7 +361,7 @@ public final class ShardStateMachine extends BaseStateMachine {
   public void notifyGroupRemove() {
     LOG.info("shard {}: this node's replica was removed from group {}; deleting its data", shard, getGroupId());
     ShardGauges.unregister(metrics, shard);
-    onGroupRemoved.run();
+    onGroupRemoved.accept(this);
   }
 
   /** The local store for stale reads; fails if this replica stopped on a store failure. */

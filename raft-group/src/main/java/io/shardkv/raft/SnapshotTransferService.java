@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.util.Optional;
+import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +28,7 @@ public final class SnapshotTransferService extends SnapshotTransferGrpc.Snapshot
 
   private final String clusterId;
   private final IntFunction<Optional<SnapshotArtifact>> latestArtifact;
-  private final java.util.function.IntConsumer produceFresh;
+  private final IntConsumer produceFresh;
 
   /**
    * @param produceFresh asked to start a new artifact of a shard when a follower needs a newer
@@ -35,7 +36,7 @@ public final class SnapshotTransferService extends SnapshotTransferGrpc.Snapshot
    *     retries until it is there
    */
   SnapshotTransferService(String clusterId, IntFunction<Optional<SnapshotArtifact>> latestArtifact,
-      java.util.function.IntConsumer produceFresh) {
+      IntConsumer produceFresh) {
     this.clusterId = clusterId;
     this.latestArtifact = latestArtifact;
     this.produceFresh = produceFresh;

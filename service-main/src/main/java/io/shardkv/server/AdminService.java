@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -62,7 +63,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void clusterStatus(ClusterStatusRequest request, StreamObserver<ClusterStatusResponse> out) {
-    try {
+    respond(out, () -> {
       ClusterStatusResponse.Builder b = ClusterStatusResponse.newBuilder()
           .setAnsweredBy(config.nodeId())
           .setMinAppliedIndex(minApplied.appliedIndex().map(AppliedIndex::index).orElse(-1L));
@@ -70,11 +71,21 @@ final class AdminService extends AdminGrpc.AdminImplBase {
       for (ReplicaStatus s : administration.status()) {
         b.addShards(toProto(s));
       }
-      out.onNext(b.build());
-      out.onCompleted();
-    } catch (RuntimeException e) {
+      return b.build();
+    });
+  }
+
+  /** Answers a unary call with what {@code work} returns, or its failure mapped to a status. */
+  private static <T> void respond(StreamObserver<T> out, Callable<T> work) {
+    T answer;
+    try {
+      answer = work.call();
+    } catch (Exception e) {
       out.onError(StatusMapper.toStatus(e));
+      return;
     }
+    out.onNext(answer);
+    out.onCompleted();
   }
 
   /** Every configured node with its health, asked in parallel with a short deadline. */
@@ -174,38 +185,29 @@ final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void transferLeader(TransferLeaderRequest request, StreamObserver<TransferLeaderResponse> out) {
-    try {
+    respond(out, () -> {
       requireNode(request.getToNode(), "to_node");
       String leader = administration.transferLeader(request.getShard(), request.getToNode());
-      out.onNext(TransferLeaderResponse.newBuilder().setLeader(leader).build());
-      out.onCompleted();
-    } catch (Exception e) {
-      out.onError(StatusMapper.toStatus(e));
-    }
+      return TransferLeaderResponse.newBuilder().setLeader(leader).build();
+    });
   }
 
   @Override
   public void addReplica(AddReplicaRequest request, StreamObserver<AddReplicaResponse> out) {
-    try {
+    respond(out, () -> {
       requireNode(request.getNodeId(), "node_id");
       List<String> replicas = administration.addReplica(request.getShard(), request.getNodeId());
-      out.onNext(AddReplicaResponse.newBuilder().addAllReplicas(replicas).build());
-      out.onCompleted();
-    } catch (Exception e) {
-      out.onError(StatusMapper.toStatus(e));
-    }
+      return AddReplicaResponse.newBuilder().addAllReplicas(replicas).build();
+    });
   }
 
   @Override
   public void removeReplica(RemoveReplicaRequest request, StreamObserver<RemoveReplicaResponse> out) {
-    try {
+    respond(out, () -> {
       requireNode(request.getNodeId(), "node_id");
       List<String> replicas = administration.removeReplica(request.getShard(), request.getNodeId());
-      out.onNext(RemoveReplicaResponse.newBuilder().addAllReplicas(replicas).build());
-      out.onCompleted();
-    } catch (Exception e) {
-      out.onError(StatusMapper.toStatus(e));
-    }
+      return RemoveReplicaResponse.newBuilder().addAllReplicas(replicas).build();
+    });
   }
 
   private static void requireNode(String nodeId, String field) {

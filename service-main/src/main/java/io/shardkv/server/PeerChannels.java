@@ -20,11 +20,6 @@ final class PeerChannels implements AutoCloseable {
     this.tls = config.security().tls().map(TlsContexts::client);
   }
 
-  /** Every configured node, by id. */
-  Map<String, Peer> peers() {
-    return peers;
-  }
-
   ManagedChannel to(String nodeId) {
     return channels.computeIfAbsent(nodeId, id -> {
       Peer peer = peers.get(id);
