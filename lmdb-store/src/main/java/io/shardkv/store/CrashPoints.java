@@ -13,8 +13,15 @@ import org.slf4j.LoggerFactory;
  * occurrence. Production runs get {@link #disabled()}.
  */
 public final class CrashPoints {
-  /** After an apply's write transaction committed. */
+  /**
+   * After an apply's write transaction (one entry or a group commit of many) committed, before
+   * any of its entries' replies is sent.
+   */
   public static final String AFTER_APPLY_COMMIT = "after-apply-commit";
+  /** Inside a group-commit transaction, after one entry's operations and before the next's. */
+  public static final String BETWEEN_BATCH_ENTRIES = "between-batch-entries";
+  /** While pinning for a snapshot: the meta write committed, the fsync not yet done. */
+  public static final String DURING_PIN_FLUSH = "during-pin-flush";
   /** After the live store was pinned for a snapshot, before the artifact is renamed into place. */
   public static final String AFTER_PIN_BEFORE_RENAME = "after-pin-before-rename";
   /** After the artifact was renamed into place, before Ratis learns of it. */

@@ -17,16 +17,25 @@ public final class InMemoryShardStore implements ShardStore {
   private AppliedIndex meta;
 
   @Override
-  public synchronized ApplyOutcome apply(List<StoreOp> ops, AppliedIndex at) {
-    if (meta != null && at.index() <= meta.index()) {
-      return ApplyOutcome.alreadyApplied();
+  public synchronized List<ApplyOutcome> applyBatch(List<LogEntryOps> entries) {
+    if (entries.isEmpty()) {
+      throw new IllegalArgumentException("empty batch");
     }
-    List<OpResult> results = new ArrayList<>(ops.size());
-    for (StoreOp op : ops) {
-      results.add(applyOne(op));
+    // Not transactional across a failure: the fake's operations cannot fail halfway.
+    List<ApplyOutcome> outcomes = new ArrayList<>(entries.size());
+    for (LogEntryOps entry : entries) {
+      if (meta != null && entry.at().index() <= meta.index()) {
+        outcomes.add(ApplyOutcome.alreadyApplied());
+        continue;
+      }
+      List<OpResult> results = new ArrayList<>(entry.ops().size());
+      for (StoreOp op : entry.ops()) {
+        results.add(applyOne(op));
+      }
+      meta = entry.at();
+      outcomes.add(new ApplyOutcome(true, List.copyOf(results)));
     }
-    meta = at;
-    return new ApplyOutcome(true, List.copyOf(results));
+    return outcomes;
   }
 
   private OpResult applyOne(StoreOp op) {

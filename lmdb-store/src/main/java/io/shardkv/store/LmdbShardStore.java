@@ -104,23 +104,27 @@ public final class LmdbShardStore implements ShardStore {
   }
 
   @Override
-  public ApplyOutcome apply(List<StoreOp> ops, AppliedIndex at) {
+  public List<ApplyOutcome> applyBatch(List<LogEntryOps> entries) {
+    if (entries.isEmpty()) {
+      throw new IllegalArgumentException("empty batch");
+    }
     synchronized (writeMonitor) {
       while (true) {
         try {
-          ApplyOutcome outcome = applyOnce(ops, at);
+          List<ApplyOutcome> outcomes = applyOnce(entries);
           crashPoints.reached(CrashPoints.AFTER_APPLY_COMMIT);
-          return outcome;
+          return outcomes;
         } catch (Env.MapFullException e) {
           grow(e); // the failed transaction was aborted whole; retry it in a larger map
         } catch (LmdbException e) {
-          throw new StoreException("apply at " + at + " failed in " + dir + ": " + e.getMessage(), e);
+          throw new StoreException("apply of " + entries.size() + " entries up to "
+              + entries.get(entries.size() - 1).at() + " failed in " + dir + ": " + e.getMessage(), e);
         }
       }
     }
   }
 
-  private ApplyOutcome applyOnce(List<StoreOp> ops, AppliedIndex at) {
+  private List<ApplyOutcome> applyOnce(List<LogEntryOps> entries) {
     return withTxnLock(() -> {
       try (Txn<byte[]> txn = env.txnWrite()) {
         MetaRead current = meta.read(txn);
@@ -129,17 +133,34 @@ public final class LmdbShardStore implements ShardStore {
           throw new StoreException("meta record in " + dir + " is corrupt (" + c.reason()
               + "); the store cannot tell which entries it holds");
         }
-        if (current instanceof MetaRead.Present p && at.index() <= p.index().index()) {
-          return ApplyOutcome.alreadyApplied();
+        long stored = current instanceof MetaRead.Present p ? p.index().index() : -1;
+        List<ApplyOutcome> outcomes = new ArrayList<>(entries.size());
+        AppliedIndex last = null;
+        for (LogEntryOps entry : entries) {
+          if (last != null) {
+            if (entry.at().index() <= last.index()) {
+              throw new IllegalArgumentException("batch not in log order: " + entry.at() + " after " + last);
+            }
+            crashPoints.reached(CrashPoints.BETWEEN_BATCH_ENTRIES);
+          }
+          last = entry.at();
+          if (entry.at().index() <= stored) {
+            outcomes.add(ApplyOutcome.alreadyApplied());
+            continue;
+          }
+          List<OpResult> results = new ArrayList<>(entry.ops().size());
+          for (StoreOp op : entry.ops()) {
+            results.add(applyOne(txn, op));
+          }
+          outcomes.add(new ApplyOutcome(true, List.copyOf(results)));
         }
-        List<OpResult> results = new ArrayList<>(ops.size());
-        for (StoreOp op : ops) {
-          results.add(applyOne(txn, op));
+        if (last.index() <= stored) {
+          return outcomes; // every entry was replayed: nothing to write
         }
-        meta.advanceInWriteTxn(txn, at);
+        meta.advanceInWriteTxn(txn, last);
         beforeCommit.run();
         txn.commit();
-        return new ApplyOutcome(true, List.copyOf(results));
+        return outcomes;
       }
     });
   }
@@ -282,6 +303,7 @@ public final class LmdbShardStore implements ShardStore {
             txn.commit();
           }
         }
+        crashPoints.reached(CrashPoints.DURING_PIN_FLUSH);
         env.sync(true);
         return null;
       });

@@ -17,7 +17,22 @@ public interface ShardStore extends AppliedIndexReader, AutoCloseable {
    *
    * @throws StoreException if the transaction cannot commit; then neither data nor meta changed
    */
-  ApplyOutcome apply(List<StoreOp> ops, AppliedIndex at);
+  default ApplyOutcome apply(List<StoreOp> ops, AppliedIndex at) {
+    return applyBatch(List.of(new LogEntryOps(at, ops))).get(0);
+  }
+
+  /**
+   * Group commit: applies a contiguous run of log entries, in log order, in ONE write
+   * transaction that also advances the meta record to the last entry's index (DESIGN invariant
+   * 1). Later entries see the effects of earlier ones. An entry at or below the stored meta is
+   * skipped and its outcome is {@link ApplyOutcome#alreadyApplied()} (invariant 3).
+   *
+   * @param entries in strictly increasing index order, not empty
+   * @return one outcome per entry, in the same order
+   * @throws StoreException if the transaction cannot commit; then neither data nor meta changed
+   *     for any of the entries
+   */
+  List<ApplyOutcome> applyBatch(List<LogEntryOps> entries);
 
   /** The current value of {@code key}, if any. */
   Optional<byte[]> get(byte[] key);

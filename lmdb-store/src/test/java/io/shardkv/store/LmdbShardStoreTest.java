@@ -48,6 +48,38 @@ class LmdbShardStoreTest extends ShardStoreContract {
   }
 
   @Test
+  void invariant1_oneTransaction_aGroupCommitIsOneTransactionWithTheLastEntrysMeta() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger commits = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.List<MetaRead> metaAtCommit = new java.util.ArrayList<>();
+    lmdb().beforeCommitForTest(commits::incrementAndGet);
+    store.applyBatch(List.of(
+        new LogEntryOps(new AppliedIndex(1, 1), List.of(new StoreOp.Put(b("a"), b("1")))),
+        new LogEntryOps(new AppliedIndex(1, 2), List.of()),
+        new LogEntryOps(new AppliedIndex(2, 3), List.of(new StoreOp.Put(b("b"), b("2"))))));
+    assertThat(commits).hasValue(1);
+    reopen(LmdbStoreConfig.defaults());
+    assertThat(lmdb().readMeta()).isEqualTo(new MetaRead.Present(new AppliedIndex(2, 3)));
+    assertThat(store.get(b("a"))).isPresent();
+    assertThat(store.get(b("b"))).isPresent();
+  }
+
+  @Test
+  void invariant8_neverSkipAnEntry_aFailingEntryAbortsItsWholeGroupCommit() throws Exception {
+    store.apply(List.of(new StoreOp.Put(b("a"), b("0"))), new AppliedIndex(1, 1));
+    byte[] tooLongForLmdb = new byte[LmdbShardStore.MAX_KEY_BYTES + 1];
+    assertThatThrownBy(() -> store.applyBatch(List.of(
+        new LogEntryOps(new AppliedIndex(1, 2), List.of(new StoreOp.Put(b("a"), b("2")))),
+        new LogEntryOps(new AppliedIndex(1, 3), List.of(new StoreOp.Put(tooLongForLmdb, b("x")))),
+        new LogEntryOps(new AppliedIndex(1, 4), List.of(new StoreOp.Put(b("c"), b("4")))))))
+        .isInstanceOf(StoreException.class);
+
+    reopen(LmdbStoreConfig.defaults());
+    assertThat(store.get(b("a"))).hasValueSatisfying(v -> assertThat(v).isEqualTo(b("0")));
+    assertThat(store.get(b("c"))).isEmpty();
+    assertThat(store.appliedIndex()).contains(new AppliedIndex(1, 1));
+  }
+
+  @Test
   void invariant1_oneTransaction_committedDataAndMetaSurviveReopenTogether() throws Exception {
     store.apply(List.of(new StoreOp.Put(b("a"), b("1"))), new AppliedIndex(4, 9));
     reopen(LmdbStoreConfig.defaults());

@@ -156,4 +156,38 @@ abstract class ShardStoreContract {
     assertThat(store.get(b("k"))).hasValueSatisfying(v -> assertThat(v).isEqualTo(b("new")));
     assertThat(store.appliedIndex()).contains(new AppliedIndex(2, 10));
   }
+
+  @Test
+  void groupCommitAppliesEntriesInOrderWithOneOutcomeEach() {
+    List<ApplyOutcome> outcomes = store.applyBatch(List.of(
+        new LogEntryOps(new AppliedIndex(1, 1), List.of(new StoreOp.Put(b("k"), b("v1")))),
+        new LogEntryOps(new AppliedIndex(1, 2), List.of()),
+        new LogEntryOps(new AppliedIndex(1, 3), List.of(new StoreOp.CompareAndSet(b("k"), b("v1"), b("v2")))),
+        new LogEntryOps(new AppliedIndex(2, 4), List.of(new StoreOp.Delete(b("k")), new StoreOp.Delete(b("k"))))));
+
+    assertThat(outcomes).hasSize(4).allMatch(ApplyOutcome::applied);
+    assertThat(((OpResult.CompareAndSetOutcome) outcomes.get(2).results().get(0)).succeeded())
+        .as("the CAS saw the put of the entry before it").isTrue();
+    assertThat(outcomes.get(3).results()).containsExactly(new OpResult.Deleted(true), new OpResult.Deleted(false));
+    assertThat(store.get(b("k"))).isEmpty();
+    assertThat(store.appliedIndex()).contains(new AppliedIndex(2, 4));
+  }
+
+  @Test
+  void invariant3_monotonic_groupCommitSkipsTheEntriesAtOrBelowTheMeta() {
+    store.apply(List.of(new StoreOp.Put(b("k"), b("applied"))), new AppliedIndex(1, 5));
+    List<ApplyOutcome> outcomes = store.applyBatch(List.of(
+        new LogEntryOps(new AppliedIndex(1, 4), List.of(new StoreOp.Put(b("k"), b("replayed")))),
+        new LogEntryOps(new AppliedIndex(1, 5), List.of(new StoreOp.Put(b("k"), b("replayed")))),
+        new LogEntryOps(new AppliedIndex(1, 6), List.of(new StoreOp.Put(b("j"), b("new"))))));
+
+    assertThat(outcomes).extracting(ApplyOutcome::applied).containsExactly(false, false, true);
+    assertThat(store.get(b("k"))).hasValueSatisfying(v -> assertThat(v).isEqualTo(b("applied")));
+    assertThat(store.get(b("j"))).isPresent();
+    assertThat(store.appliedIndex()).contains(new AppliedIndex(1, 6));
+
+    assertThat(store.applyBatch(List.of(new LogEntryOps(new AppliedIndex(1, 6), List.of()))))
+        .containsExactly(ApplyOutcome.alreadyApplied());
+    assertThat(store.appliedIndex()).contains(new AppliedIndex(1, 6));
+  }
 }
