@@ -52,7 +52,10 @@ public final class MetricNames {
     return labelled(base, "shard", Integer.toString(shard));
   }
 
-  /** Timer of store apply calls (one Raft entry, one write transaction) on one shard's replica. */
+  /**
+   * Timer of store write transactions on one shard's replica: one group commit of one or more
+   * Raft entries (see {@link #applyBatchEntries}).
+   */
   public static String applySeconds(int shard) {
     return shard("shardkv_apply_seconds", shard);
   }
@@ -60,6 +63,27 @@ public final class MetricNames {
   /** Histogram of store operations per applied entry (a Batch request's size, 1 for a Put). */
   public static String applyBatchOps(int shard) {
     return shard("shardkv_apply_batch_ops", shard);
+  }
+
+  /** Histogram of Raft entries committed in one store write transaction (group commit). */
+  public static String applyBatchEntries(int shard) {
+    return shard("shardkv_apply_batch_entries", shard);
+  }
+
+  /**
+   * Timer of one stage of the write path on one shard: {@code propose} (this node hands a
+   * command to Raft until the reply; everything below included), {@code replicate} (on the
+   * leader: request received until the entry is committed and handed to the state machine),
+   * {@code apply_queue} (committed entry waiting for its group-commit transaction). The
+   * transaction itself is {@link #applySeconds}.
+   */
+  public static String writeStageSeconds(String stage, int shard) {
+    return labelled("shardkv_write_stage_seconds", "stage", stage, "shard", Integer.toString(shard));
+  }
+
+  /** Histogram of client commands this node coalesced into one proposed Raft entry. */
+  public static String proposalCommands(int shard) {
+    return shard("shardkv_proposal_commands", shard);
   }
 
   /** Count of applies that failed and stopped the replica (invariant 8). */

@@ -20,10 +20,12 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -39,9 +41,10 @@ import org.slf4j.LoggerFactory;
  * The Ratis state machine of one shard replica: applies each committed entry to the shard's
  * LMDB store in one write transaction together with the entry's {@code (term, index)}.
  *
- * <p>Applies run synchronously on Ratis's apply thread, so the store has a single writer and
- * the meta record follows log order. A store failure is thrown from the apply call: Ratis then
- * stops this group's updater, so no later entry is applied over a gap (DESIGN invariant 8).
+ * <p>Committed entries go, in log order, to a {@link GroupCommitApplier}, the store's single
+ * writer, which commits runs of them in one transaction each and replies only after the commit.
+ * After a store failure the applier applies nothing more and the next apply call throws: Ratis
+ * then stops this group's updater, so no later entry is applied over a gap (DESIGN invariant 8).
  *
  * <p>At start, {@link ColdStartGate} decides whether the store can be used as it is. What the
  * store durably holds is reported to Ratis as the latest snapshot ({@link DurableBaseline}), so
@@ -57,10 +60,14 @@ public final class ShardStateMachine extends BaseStateMachine {
   private final SnapshotFetcher fetcher;
   private final Executor background;
   private final ColdStartGate gate = new ColdStartGate();
+  /** Most entries one group-commit transaction holds (etcd's batch transaction is similar). */
+  static final int MAX_ENTRIES_PER_TRANSACTION = 1000;
+
   private final ShardCommandExecutor executor = new ShardCommandExecutor();
-  private final Timer applyTimer;
   private final Counter applyFailures;
   private final Histogram applyBatchOps;
+  private final Timer replicateStage;
+  private volatile GroupCommitApplier applier;
   private volatile LmdbShardStore store;
   private volatile SnapshotArtifacts artifacts;
   private volatile StoreRestorer restorer;
@@ -68,6 +75,7 @@ public final class ShardStateMachine extends BaseStateMachine {
   private volatile TermIndex baseline;
   private volatile ColdStartReport coldStart;
   private volatile Throwable failure;
+  private final Object failureLock = new Object();
   private final Consumer<ShardStateMachine> onGroupRemoved;
 
   ShardStateMachine(int shard, ReplicaSettings settings, SnapshotFetcher fetcher, Executor background,
@@ -87,7 +95,7 @@ public final class ShardStateMachine extends BaseStateMachine {
     this.fetcher = fetcher;
     this.background = background;
     this.metrics = metrics;
-    this.applyTimer = metrics.timer(MetricNames.applySeconds(shard));
+    this.replicateStage = metrics.timer(MetricNames.writeStageSeconds("replicate", shard));
     this.applyFailures = metrics.counter(MetricNames.applyFailures(shard));
     this.applyBatchOps = metrics.histogram(MetricNames.applyBatchOps(shard));
     metrics.timer(MetricNames.snapshotInstallSeconds(shard)); // present (count 0) before the first install
@@ -163,6 +171,18 @@ public final class ShardStateMachine extends BaseStateMachine {
     }
     snapshotter = new ShardSnapshotter(shard, liveSource(), artifacts, background,
         settings.crashPoints(), metrics);
+    applier = new GroupCommitApplier(shard, () -> store, executor, MAX_ENTRIES_PER_TRANSACTION,
+        new GroupCommitApplier.Listener() {
+          @Override
+          public void committed(AppliedIndex last) {
+            updateLastAppliedTermIndex(last.term(), last.index());
+          }
+
+          @Override
+          public void failed(AppliedIndex firstUnapplied, RuntimeException cause) {
+            fail(toTermIndex(firstUnapplied), cause);
+          }
+        }, metrics);
 
     long millis = (System.nanoTime() - start) / 1_000_000;
     coldStart = new ColdStartReport(shard, decision, millis);
@@ -234,10 +254,24 @@ public final class ShardStateMachine extends BaseStateMachine {
     return snapshotter.snapshotNow();
   }
 
+  /** On the leader: stamps when the request arrived, for the {@code replicate} stage metric. */
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+    return super.startTransaction(request).setStateMachineContext(System.nanoTime());
+  }
+
+  /**
+   * Hands the committed entry to the group-commit applier and returns at once; the reply
+   * completes after the transaction holding the entry committed (invariant 1). Ratis calls this
+   * in log order on its apply thread without waiting for the returned future.
+   */
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();
     TermIndex ti = TermIndex.valueOf(entry);
+    if (trx.getStateMachineContext() instanceof Long received) {
+      replicateStage.update(System.nanoTime() - received, TimeUnit.NANOSECONDS);
+    }
     RaftCommand command;
     try {
       command = RaftCommand.parseFrom(RatisBytes.view(entry.getStateMachineLogEntry().getLogData()));
@@ -246,33 +280,41 @@ public final class ShardStateMachine extends BaseStateMachine {
       // version or corruption problem, and skipping it would diverge from the log.
       throw fail(ti, new IllegalStateException("undecodable log entry at " + ti, e));
     }
-    RaftCommandResult result;
-    try (Timer.Context ignored = applyTimer.time()) {
-      result = executor.execute(store, command, toAppliedIndex(ti));
+    CompletableFuture<RaftCommandResult> result;
+    try {
+      result = applier.submit(toAppliedIndex(ti), command);
     } catch (RuntimeException e) {
-      throw fail(ti, e);
+      throw fail(ti, e); // thrown: Ratis stops this group's updater
     }
-    applyBatchOps.update(command.hasMutations() ? command.getMutations().getMutationsCount() : 1);
-    updateLastAppliedTermIndex(ti.getTerm(), ti.getIndex());
-    return CompletableFuture.completedFuture(RatisBytes.toMessage(result));
+    applyBatchOps.update(ShardCommandExecutor.opCount(command));
+    return result.thenApply(RatisBytes::toMessage);
   }
 
   /**
    * Ratis calls this for applied entries that carry no state-machine data (configuration and
-   * metadata entries). They advance the store's meta too (invariant 2).
+   * metadata entries). They advance the store's meta too (invariant 2), in the same queue as the
+   * data entries. Ratis counts such an entry as applied as soon as this returns (and may then
+   * release linearizable reads), so it waits until the transaction holding it committed.
    */
   @Override
   public void notifyTermIndexUpdated(long term, long index) {
+    TermIndex ti = TermIndex.valueOf(term, index);
     try {
-      store.apply(List.of(), new AppliedIndex(term, index));
+      applier.submit(new AppliedIndex(term, index), null).join();
     } catch (RuntimeException e) {
-      throw fail(TermIndex.valueOf(term, index), e);
+      RuntimeException cause = e instanceof CompletionException && e.getCause() instanceof RuntimeException r ? r : e;
+      throw fail(ti, cause);
     }
     super.notifyTermIndexUpdated(term, index);
   }
 
   private RuntimeException fail(TermIndex ti, RuntimeException e) {
-    failure = e;
+    synchronized (failureLock) {
+      if (failure != null) {
+        return e; // logged and counted once
+      }
+      failure = e;
+    }
     applyFailures.inc();
     LOG.error("shard {}: apply of {} failed; this replica stops applying (never skips an entry): {}",
         shard, ti, e.toString());
@@ -333,6 +375,12 @@ public final class ShardStateMachine extends BaseStateMachine {
         .orElseThrow(() -> new IOException("shard " + shard + ": reinitialize without a snapshot"));
     if (getLifeCycle().getCurrentState() == LifeCycle.State.PAUSED) {
       getLifeCycle().transition(LifeCycle.State.STARTING);
+    }
+    try {
+      applier.awaitSubmitted(); // the live store is about to be replaced: let queued entries land
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted waiting for applies before an install");
     }
     LmdbShardStore previous = store;
     store = null;
@@ -414,6 +462,10 @@ public final class ShardStateMachine extends BaseStateMachine {
 
   @Override
   public void close() throws IOException {
+    GroupCommitApplier a = applier;
+    if (a != null) {
+      a.close();
+    }
     LmdbShardStore s = store;
     store = null;
     close(s);

@@ -72,8 +72,9 @@ class ShardGroupHostTest {
     return host;
   }
 
+  /** Data entries handed to the state machine (one per applyTransaction call). */
   private long appliedEntries(String node, int shard) {
-    return metricsByNode.get(node).timer(MetricNames.applySeconds(shard)).getCount();
+    return metricsByNode.get(node).histogram(MetricNames.applyBatchOps(shard)).getCount();
   }
 
   private static void await(String what, BooleanSupplier condition) throws InterruptedException {

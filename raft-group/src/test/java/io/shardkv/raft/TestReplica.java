@@ -77,7 +77,12 @@ final class TestReplica {
         .setStateMachine(sm)
         .setLogEntry(LogProtoUtils.toLogEntryProto(smEntry, term, index))
         .build();
-    Message reply = sm.applyTransaction(trx).get();
+    Message reply;
+    try {
+      reply = sm.applyTransaction(trx).get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e; // as the store threw it
+    }
     return RaftCommandResult.parseFrom(reply.getContent().toByteArray());
   }
 
