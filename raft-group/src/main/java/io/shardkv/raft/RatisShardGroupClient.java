@@ -1,5 +1,7 @@
 package io.shardkv.raft;
 
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.shardkv.api.raft.v1.RaftCommand;
 import io.shardkv.api.raft.v1.RaftCommandResult;
@@ -19,21 +21,31 @@ import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 
 /**
- * {@link ShardGroupClient} over one Ratis client per group. Ratis finds the leader and retries
- * (with its retry cache deduplicating a retried write); this class bounds every call by the
- * configured request timeout and turns failures into the two exceptions callers map to gRPC.
+ * {@link ShardGroupClient} over this node's own Raft divisions and one Ratis client per group.
+ * A write goes straight to the local division when this node leads the shard, else through the
+ * Ratis client, which finds the leader and retries (its retry cache deduplicating a retried
+ * write). A linearizable read goes to the local replica (leader or follower, see
+ * {@link LocalDivisions}) and falls back to the Ratis client. Every call is bounded by the
+ * configured request timeout, and failures become the two exceptions callers map to gRPC.
  */
 final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
   private final List<RaftClient> clients;
   private final IntFunction<ShardStateMachine> localReplicas;
   private final Duration timeout;
   private final ShardCommandExecutor executor = new ShardCommandExecutor();
+  private final LocalDivisions local;
+  private final Timer[] proposeStage;
 
   RatisShardGroupClient(List<RaftClient> clients, IntFunction<ShardStateMachine> localReplicas,
-      Duration timeout) {
+      LocalDivisions local, Duration timeout, MetricRegistry metrics) {
     this.clients = List.copyOf(clients);
     this.localReplicas = localReplicas;
+    this.local = local;
     this.timeout = timeout;
+    this.proposeStage = new Timer[clients.size()];
+    for (int s = 0; s < clients.size(); s++) {
+      proposeStage[s] = metrics.timer(MetricNames.writeStageSeconds("propose", s));
+    }
   }
 
   @Override
@@ -43,9 +55,13 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
 
   @Override
   public CompletableFuture<RaftCommandResult> submit(int shard, RaftCommand command) {
+    long start = System.nanoTime();
     Message message = RatisBytes.toMessage(command);
-    return bounded(shard, clients.get(shard).async().send(message))
-        .thenApply(reply -> decode(shard, reply, RaftCommandResult::parseFrom));
+    CompletableFuture<RaftClientReply> reply = local.writeIfLeader(shard, message)
+        .orElseGet(() -> clients.get(shard).async().send(message));
+    return bounded(shard, reply)
+        .thenApply(r -> decode(shard, r, RaftCommandResult::parseFrom))
+        .whenComplete((r, e) -> proposeStage[shard].update(System.nanoTime() - start, TimeUnit.NANOSECONDS));
   }
 
   @Override
@@ -61,8 +77,14 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
       }
     }
     Message message = RatisBytes.toMessage(query);
-    return bounded(shard, clients.get(shard).async().sendReadOnly(message))
-        .thenApply(reply -> decode(shard, reply, RaftQueryResult::parseFrom));
+    // Reads are idempotent: if the local replica cannot answer (no leader known to it, not
+    // caught up in time), the Ratis client's path to the leader is safe to try.
+    CompletableFuture<RaftClientReply> reply = local.linearizableRead(shard, message)
+        .map(f -> f.handle((r, e) -> e == null && r.isSuccess() ? CompletableFuture.completedFuture(r)
+            : clients.get(shard).async().sendReadOnly(message)).thenCompose(f2 -> f2))
+        .orElseGet(() -> clients.get(shard).async().sendReadOnly(message));
+    return bounded(shard, reply)
+        .thenApply(r -> decode(shard, r, RaftQueryResult::parseFrom));
   }
 
   private CompletableFuture<RaftClientReply> bounded(int shard, CompletableFuture<RaftClientReply> call) {

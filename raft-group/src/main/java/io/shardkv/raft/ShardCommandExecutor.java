@@ -1,6 +1,7 @@
 package io.shardkv.raft;
 
 import com.google.protobuf.ByteString;
+import io.shardkv.api.raft.v1.CommandListResult;
 import io.shardkv.api.raft.v1.CompareAndSetResult;
 import io.shardkv.api.raft.v1.DeletePrefixResult;
 import io.shardkv.api.raft.v1.GetResult;
@@ -48,9 +49,31 @@ public final class ShardCommandExecutor {
             cas.hasExpected() ? cas.getExpected().toByteArray() : null,
             cas.getValue().toByteArray()));
       }
+      case COALESCED: {
+        List<StoreOp> ops = new ArrayList<>();
+        for (RaftCommand c : command.getCoalesced().getCommandsList()) {
+          if (c.hasCoalesced()) {
+            throw new IllegalArgumentException("nested coalesced command");
+          }
+          ops.addAll(toOps(c));
+        }
+        return ops;
+      }
       default:
         throw new IllegalArgumentException("empty or unknown command: " + command.getCommandCase());
     }
+  }
+
+  /** How many store operations {@link #toOps} makes of {@code command}. */
+  public static int opCount(RaftCommand command) {
+    if (command.hasCoalesced()) {
+      int n = 0;
+      for (RaftCommand c : command.getCoalesced().getCommandsList()) {
+        n += opCount(c);
+      }
+      return n;
+    }
+    return command.hasMutations() ? command.getMutations().getMutationsCount() : 1;
   }
 
   /** Applies {@code command} at {@code at} to {@code store} and encodes the reply. */
@@ -65,8 +88,23 @@ public final class ShardCommandExecutor {
     if (!outcome.applied()) {
       return reply.build(); // replayed entry: nobody waits for its result
     }
-    List<OpResult> results = outcome.results();
+    return encode(command, outcome.results(), reply);
+  }
+
+  private RaftCommandResult encode(RaftCommand command, List<OpResult> results,
+      RaftCommandResult.Builder reply) {
     switch (command.getCommandCase()) {
+      case COALESCED: {
+        // Each coalesced command gets the results of its own operations, in order.
+        CommandListResult.Builder b = CommandListResult.newBuilder();
+        int from = 0;
+        for (RaftCommand c : command.getCoalesced().getCommandsList()) {
+          int to = from + opCount(c);
+          b.addResults(encode(c, results.subList(from, to), RaftCommandResult.newBuilder().setIndex(reply.getIndex())));
+          from = to;
+        }
+        return reply.setCoalesced(b).build();
+      }
       case MUTATIONS: {
         MutationListResult.Builder b = MutationListResult.newBuilder();
         for (OpResult r : results) {

@@ -1,0 +1,82 @@
+package io.shardkv.raft;
+
+import java.io.IOException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+
+/**
+ * Requests handed straight to this node's own Raft division of a shard, skipping the Ratis
+ * client and its network hop (Ozone's Ozone Manager submits the same way). Used for writes when
+ * this node leads the shard, and for linearizable reads on any replica (a follower asks the
+ * leader for the read index, then reads locally once it has applied that far).
+ *
+ * <p>Each request gets its own call id under one client id of this node, so Ratis's retry
+ * cache never mistakes two requests for one.
+ */
+final class LocalDivisions {
+  private final RaftServer server;
+  private final GroupIds groupIds;
+  private final RaftPeerId self;
+  private final ClientId clientId = ClientId.randomId();
+  private final AtomicLong callIds = new AtomicLong();
+
+  LocalDivisions(RaftServer server, GroupIds groupIds) {
+    this.server = server;
+    this.groupIds = groupIds;
+    this.self = server.getId();
+  }
+
+  /**
+   * Submits a write if this node's division of {@code shard} is the leader and ready now; else
+   * empty. A failed reply is final (not retried elsewhere): a leader that steps down after
+   * appending also answers NotLeader, and resending under another call id could apply the
+   * command twice.
+   */
+  Optional<CompletableFuture<RaftClientReply>> writeIfLeader(int shard, Message message) {
+    Optional<RaftServer.Division> division = division(shard);
+    if (division.isEmpty() || !division.get().getInfo().isLeader() || !division.get().getInfo().isLeaderReady()) {
+      return Optional.empty();
+    }
+    return Optional.of(submit(shard, message, RaftClientRequest.writeRequestType()));
+  }
+
+  /** A linearizable read through this node's replica of {@code shard}, if it has one. */
+  Optional<CompletableFuture<RaftClientReply>> linearizableRead(int shard, Message message) {
+    if (division(shard).isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(submit(shard, message, RaftClientRequest.readRequestType()));
+  }
+
+  private CompletableFuture<RaftClientReply> submit(int shard, Message message, RaftClientRequest.Type type) {
+    RaftClientRequest request = RaftClientRequest.newBuilder()
+        .setClientId(clientId)
+        .setServerId(self)
+        .setGroupId(groupIds.of(shard))
+        .setCallId(callIds.incrementAndGet())
+        .setMessage(message)
+        .setType(type)
+        .build();
+    try {
+      return server.submitClientRequestAsync(request);
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private Optional<RaftServer.Division> division(int shard) {
+    try {
+      RaftServer.Division d = server.getDivision(groupIds.of(shard));
+      return Optional.ofNullable(d);
+    } catch (IOException e) {
+      return Optional.empty(); // not hosted here, or not loaded yet
+    }
+  }
+}
