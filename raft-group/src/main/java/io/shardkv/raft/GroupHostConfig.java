@@ -17,10 +17,19 @@ import java.util.Optional;
  * @param store LMDB settings applied to every shard
  * @param requestTimeout how long a command or linearizable read may wait for its group
  * @param peerTls mutual TLS for Raft traffic between nodes; empty for plaintext
+ * @param leaderBalanceInterval how often this node checks whether to claim a shard's leadership
+ *     ({@link LeaderBalancer}); zero turns balancing off
  */
 public record GroupHostConfig(String clusterId, String nodeId, List<PeerAddress> peers,
     int shardCount, Path dataDir, LmdbStoreConfig store, Duration requestTimeout,
-    Optional<TlsFiles> peerTls) {
+    Optional<TlsFiles> peerTls, Duration leaderBalanceInterval) {
+
+  /** No leader balancing. */
+  public GroupHostConfig(String clusterId, String nodeId, List<PeerAddress> peers,
+      int shardCount, Path dataDir, LmdbStoreConfig store, Duration requestTimeout,
+      Optional<TlsFiles> peerTls) {
+    this(clusterId, nodeId, peers, shardCount, dataDir, store, requestTimeout, peerTls, Duration.ZERO);
+  }
 
   /** Plaintext Raft traffic. */
   public GroupHostConfig(String clusterId, String nodeId, List<PeerAddress> peers,
@@ -32,6 +41,9 @@ public record GroupHostConfig(String clusterId, String nodeId, List<PeerAddress>
     peers = List.copyOf(peers);
     if (peers.stream().noneMatch(p -> p.id().equals(nodeId))) {
       throw new IllegalArgumentException("node id '" + nodeId + "' is not among the peers " + peers);
+    }
+    if (leaderBalanceInterval.isNegative()) {
+      throw new IllegalArgumentException("leader balance interval must not be negative, got " + leaderBalanceInterval);
     }
     if (shardCount < 1) {
       throw new IllegalArgumentException("shard count must be >= 1, got " + shardCount);

@@ -64,7 +64,10 @@ public final class ShardGroupHost implements AutoCloseable {
   private final AtomicBoolean caughtUp = new AtomicBoolean();
   private RaftServer server;
   private List<RaftClient> raftClients = List.of();
-  private RatisShardGroupClient client;
+  private final ProposalPolicy proposals;
+  private RatisShardGroupClient raftClient;
+  private ShardGroupClient client;
+  private LeaderBalancer balancer;
 
   /** A host with default replication policy and no snapshot transfer (tests, single node). */
   public ShardGroupHost(GroupHostConfig config, MetricRegistry metrics) {
@@ -77,6 +80,13 @@ public final class ShardGroupHost implements AutoCloseable {
    */
   public ShardGroupHost(GroupHostConfig config, ReplicationPolicy policy, SnapshotFetcher fetcher,
       CrashPoints crashPoints, MetricRegistry metrics) {
+    this(config, policy, ProposalPolicy.defaults(), fetcher, crashPoints, metrics);
+  }
+
+  /** @param proposals how concurrent commands to one shard are coalesced into entries */
+  public ShardGroupHost(GroupHostConfig config, ReplicationPolicy policy, ProposalPolicy proposals,
+      SnapshotFetcher fetcher, CrashPoints crashPoints, MetricRegistry metrics) {
+    this.proposals = proposals;
     this.config = config;
     this.policy = policy;
     this.fetcher = fetcher;
@@ -127,9 +137,36 @@ public final class ShardGroupHost implements AutoCloseable {
           .build());
     }
     raftClients = List.copyOf(clients);
-    client = new RatisShardGroupClient(clients, replicas::get, config.requestTimeout());
+    raftClient = new RatisShardGroupClient(clients, replicas::get, new LocalDivisions(server, groupIds),
+        config.requestTimeout(), metrics);
+    client = new ProposalCoalescer(raftClient, proposals, metrics);
+    if (!config.leaderBalanceInterval().isZero()) {
+      balancer = new LeaderBalancer(config.nodeId(), config.peers().stream().map(PeerAddress::id).toList(),
+          config.shardCount(), this::leaderOf, this::caughtUp, this::claimLeadership);
+      balancer.start(config.leaderBalanceInterval());
+    }
     LOG.info("node {}: hosting {} shard groups of cluster '{}' with peers {}",
         config.nodeId(), config.shardCount(), config.clusterId(), config.peers());
+  }
+
+  private Optional<String> leaderOf(int shard) {
+    try {
+      RaftServer.Division division = server.getDivision(groupIds.of(shard));
+      RaftPeerId leader = division.getInfo().getLeaderId();
+      return leader == null ? Optional.empty() : Optional.of(leader.toString());
+    } catch (IOException e) {
+      return Optional.empty(); // not hosted here
+    }
+  }
+
+  private boolean claimLeadership(int shard) {
+    try {
+      administration().transferLeader(shard, config.nodeId());
+      return true;
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("shard {}: leadership transfer to {} failed: {}", shard, config.nodeId(), e.toString());
+      return false;
+    }
   }
 
   private boolean hosts(RaftGroupId groupId) throws IOException {
@@ -305,9 +342,12 @@ public final class ShardGroupHost implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    if (client != null) {
+    if (balancer != null) {
+      balancer.close();
+    }
+    if (raftClient != null) {
       try {
-        client.close();
+        raftClient.close();
       } catch (IOException e) {
         LOG.warn("closing Raft clients: {}", e.toString());
       }

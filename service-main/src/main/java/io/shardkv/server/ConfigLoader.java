@@ -10,6 +10,7 @@ import io.shardkv.server.ShardkvConfig.Peer;
 import io.shardkv.server.ShardkvConfig.RaftSettings;
 import io.shardkv.server.ShardkvConfig.Security;
 import io.shardkv.server.ShardkvConfig.Tls;
+import io.shardkv.raft.ProposalPolicy;
 import io.shardkv.raft.TlsFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -171,7 +172,11 @@ public final class ConfigLoader {
     Config r = c.getConfig("raft");
     RaftSettings raft = new RaftSettings(r.getDuration("request-timeout"),
         r.getLong("snapshot-auto-trigger-entries"), positive(r, "raft.snapshots-kept"),
-        r.getBytes("log-segment-size"), positive(r, "raft.log-purge-gap"));
+        r.getBytes("log-segment-size"), positive(r, "raft.log-purge-gap"), proposals(r),
+        r.getDuration("leader-balance-interval"));
+    if (raft.leaderBalanceInterval().isNegative()) {
+      throw new ConfigError("shardkv.raft.leader-balance-interval: must be >= 0 (0 turns balancing off)");
+    }
     if (raft.requestTimeout().isNegative() || raft.requestTimeout().isZero()) {
       throw new ConfigError("shardkv.raft.request-timeout: must be positive");
     }
@@ -180,6 +185,15 @@ public final class ConfigLoader {
     }
     return new ShardkvConfig(clusterId, nodeId, shards, Path.of(nonBlank(c, "data-dir")), peers, client,
         metrics, limits, store, raft, security(c.getConfig("security")));
+  }
+
+  private static ProposalPolicy proposals(Config raft) {
+    long bytes = raft.getBytes("proposals.max-entry-size");
+    if (bytes < 1024 || bytes > (64L << 20)) {
+      throw new ConfigError("shardkv.raft.proposals.max-entry-size: must be between 1KiB and 64MiB, got " + bytes);
+    }
+    return new ProposalPolicy(positive(raft, "raft.proposals.max-in-flight-per-shard"),
+        positive(raft, "raft.proposals.max-commands-per-entry"), (int) bytes);
   }
 
   private static Security security(Config c) {

@@ -2,6 +2,7 @@ package io.shardkv.server;
 
 import io.shardkv.raft.GroupHostConfig;
 import io.shardkv.raft.PeerAddress;
+import io.shardkv.raft.ProposalPolicy;
 import io.shardkv.raft.ReplicationPolicy;
 import io.shardkv.store.LmdbStoreConfig;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ public record ShardkvConfig(String clusterId, String nodeId, int shards, Path da
 
   /** Replication settings. */
   public record RaftSettings(Duration requestTimeout, long snapshotAutoTriggerEntries, int snapshotsKept,
-      long logSegmentBytes, int logPurgeGap) {}
+      long logSegmentBytes, int logPurgeGap, ProposalPolicy proposals, Duration leaderBalanceInterval) {}
 
   public Peer self() {
     return peers.stream().filter(p -> p.id().equals(nodeId)).findFirst().orElseThrow();
@@ -50,7 +51,12 @@ public record ShardkvConfig(String clusterId, String nodeId, int shards, Path da
   public GroupHostConfig groupHostConfig() {
     return new GroupHostConfig(clusterId, nodeId,
         peers.stream().map(p -> new PeerAddress(p.id(), p.host(), p.raftPort())).toList(),
-        shards, dataDir, store, raft.requestTimeout(), security.tls().map(Tls::files));
+        shards, dataDir, store, raft.requestTimeout(), security.tls().map(Tls::files),
+        raft.leaderBalanceInterval());
+  }
+
+  public ProposalPolicy proposalPolicy() {
+    return raft.proposals();
   }
 
   public ReplicationPolicy replicationPolicy() {

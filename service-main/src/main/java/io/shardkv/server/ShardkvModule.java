@@ -36,7 +36,7 @@ public final class ShardkvModule extends AbstractModule {
   @Provides
   @Singleton
   ShardGroupHost shardGroupHost(MetricRegistry metrics, PeerChannels channels) {
-    return new ShardGroupHost(config.groupHostConfig(), config.replicationPolicy(),
+    return new ShardGroupHost(config.groupHostConfig(), config.replicationPolicy(), config.proposalPolicy(),
         new GrpcSnapshotFetcher(config.clusterId(), channels::to, SNAPSHOT_TRANSFER_DEADLINE_SECONDS),
         crashPoints, metrics);
   }
