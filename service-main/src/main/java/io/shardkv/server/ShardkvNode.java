@@ -78,8 +78,8 @@ public final class ShardkvNode implements AutoCloseable {
     metrics.gauge("shardkv_node_serving", () -> () -> serving ? 1 : 0);
     health.setStatus(LIVENESS_SERVICE, ServingStatus.SERVING);
     AdminService admin = new AdminService(config, host, peerChannels, minApplied, () -> serving);
-    NettyServerBuilder builder = NettyServerBuilder
-        .forAddress(new InetSocketAddress(config.client().host(), config.client().port()));
+    NettyServerBuilder builder = ClientKeepAlive.permit(NettyServerBuilder
+        .forAddress(new InetSocketAddress(config.client().host(), config.client().port())));
     config.security().tls().ifPresent(tls -> builder.sslContext(TlsContexts.server(tls)));
     server = builder
         .executor(grpcExecutor)
