@@ -27,7 +27,11 @@ public final class EtcdTarget implements KvTarget {
       // Rotate the endpoint list so the channels spread over the members.
       List<String> rotated = new ArrayList<>(endpoints);
       java.util.Collections.rotate(rotated, -i);
+      // jetcd pings every 30 s also on idle connections, but etcd (grpc-go, PermitWithoutStream
+      // false) permits pings only while a call is open: between workloads, while shardkv runs,
+      // the etcd clients were cut with GOAWAY too_many_pings (bench/results/vs-etcd.log.txt).
       clients.add(Client.builder().endpoints(rotated.toArray(String[]::new))
+          .keepaliveWithoutCalls(false)
           .maxInboundMessageSize(64 << 20).build());
     }
   }

@@ -7,7 +7,9 @@ import java.util.Map;
  * Names of shardkv's metrics, in one place so docs, exporters and tests agree. Dropwizard has no
  * labels, so a labelled metric is registered under {@code base{key=value,...}}; the Prometheus
  * exporter turns that back into a metric family {@code base} with those labels. Names follow
- * {@code shardkv_<area>_<what>_<unit>}.
+ * {@code shardkv_<area>_<what>_<unit>}. Ratis's own metrics, which live in Ratis's registries
+ * and not in ours, are renamed to {@code shardkv_raft_*} by service-main's
+ * {@code RatisMetricMapping}; their names are listed there.
  */
 public final class MetricNames {
   private MetricNames() {}

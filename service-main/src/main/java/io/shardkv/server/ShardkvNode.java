@@ -9,16 +9,19 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.shardkv.api.v1.AdminGrpc;
 import io.shardkv.api.v1.KVGrpc;
+import io.shardkv.raft.GroupIds;
 import io.shardkv.raft.ShardGroupHost;
 import io.shardkv.router.MinOverShardsReader;
 import jakarta.inject.Inject;
 import jakarta.inject.Provider;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.ratis.metrics.MetricRegistries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +65,9 @@ public final class ShardkvNode implements AutoCloseable {
 
   /** Starts everything; returns once the gRPC server listens (health may still be NOT_SERVING). */
   public synchronized void start() throws IOException {
-    metricsServer = new MetricsServer(metrics, config.metrics().host(), config.metrics().port());
+    RatisMetricsCollector ratisMetrics = new RatisMetricsCollector(MetricRegistries.global(), config.nodeId(),
+        RatisMetricsCollector.shardsByGroupName(new GroupIds(config.clusterId()), config.shards()));
+    metricsServer = new MetricsServer(metrics, List.of(ratisMetrics), config.metrics().host(), config.metrics().port());
     health.setStatus("", ServingStatus.NOT_SERVING);
     health.setStatus(KV_SERVICE, ServingStatus.NOT_SERVING);
     health.setStatus(ADMIN_SERVICE, ServingStatus.NOT_SERVING);
@@ -73,8 +78,8 @@ public final class ShardkvNode implements AutoCloseable {
     metrics.gauge("shardkv_node_serving", () -> () -> serving ? 1 : 0);
     health.setStatus(LIVENESS_SERVICE, ServingStatus.SERVING);
     AdminService admin = new AdminService(config, host, peerChannels, minApplied, () -> serving);
-    NettyServerBuilder builder = NettyServerBuilder
-        .forAddress(new InetSocketAddress(config.client().host(), config.client().port()));
+    NettyServerBuilder builder = ClientKeepAlive.permit(NettyServerBuilder
+        .forAddress(new InetSocketAddress(config.client().host(), config.client().port())));
     config.security().tls().ifPresent(tls -> builder.sslContext(TlsContexts.server(tls)));
     server = builder
         .executor(grpcExecutor)
