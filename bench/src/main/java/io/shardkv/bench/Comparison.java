@@ -1,6 +1,7 @@
 package io.shardkv.bench;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,10 +13,22 @@ import java.util.List;
 public final class Comparison {
   private final LoadGenerator generator;
   private final PrintStream log;
+  private final Duration warmUp;
 
+  /** No warm-up. */
   public Comparison(LoadGenerator generator, PrintStream log) {
+    this(generator, log, Duration.ZERO);
+  }
+
+  /**
+   * @param warmUp how long each target runs a mixed load before the first measured point (not
+   *     reported): JVM targets compile their hot paths meanwhile, as they would have long done
+   *     in a server that has been up for a while
+   */
+  public Comparison(LoadGenerator generator, PrintStream log, Duration warmUp) {
     this.generator = generator;
     this.log = log;
+    this.warmUp = warmUp;
   }
 
   /**
@@ -26,6 +39,12 @@ public final class Comparison {
       throws InterruptedException {
     List<LoadResult> results = new ArrayList<>();
     List<KvTarget> preloaded = new ArrayList<>();
+    if (!warmUp.isZero() && !workloads.isEmpty()) {
+      for (KvTarget t : targets) {
+        LoadResult r = generator.run(t, workloads.get(0).warmUp(warmUp));
+        log.printf("%s warm-up (%s, not reported): %.0f ops/s%n", r.target(), warmUp, r.opsPerSecond());
+      }
+    }
     for (Workload base : workloads) {
       for (int clients : clientCounts) {
         Workload w = base.withClients(clients);

@@ -30,6 +30,7 @@ public final class Main {
         case "load" -> load(new Args(rest, FLAGS));
         case "compare" -> compare(new Args(rest, FLAGS));
         case "restart" -> RestartCommand.run(new Args(rest, FLAGS), System.out);
+        case "soak" -> SoakCommand.run(new Args(rest, FLAGS), System.out);
         case "jmh" -> org.openjdk.jmh.Main.main(rest.toArray(String[]::new));
         default -> {
           System.err.println(usage());
@@ -51,7 +52,10 @@ public final class Main {
                    [workload options] [--json FILE]
           compare  [--shardkv HOST:PORT,...] [--etcd http://HOST:PORT,...]  (absent: start a
                    3-node/3-member cluster on loopback under --dir) --clients 1,16,64,256
-                   --workloads put,get,get-stale,mixed,scan [workload options] [--json FILE] [--md FILE]
+                   --workloads put,get,get-stale,mixed,scan [--warmup 20s] [workload options]
+                   [--json FILE] [--md FILE]
+          soak     [--duration 10m] [--kill-every 60s] [--clients 256] [--channels 4]
+                   [--value-bytes 1024] [--dir DIR]   (kill -9 a node every interval, read back)
           restart  --sizes-gb 0.01,0.02 [--runs 1] [--value-bytes 4096] [--dir DIR] [--csv FILE]
                    [--png FILE] [--no-etcd]
           jmh      [JMH options, e.g. -f 1 -wi 2 -i 3 StoreApply]
@@ -108,6 +112,7 @@ public final class Main {
     boolean noShardkv = a.flag("no-shardkv");
     String dirName = a.string("dir", "");
     String heap = a.string("heap", "512m");
+    Duration warmUp = a.duration("warmup", "0s");
     String json = a.string("json", "");
     String md = a.string("md", "");
     boolean bar = progress(a);
@@ -127,7 +132,7 @@ public final class Main {
             : List.of(etcdEndpoints.split(","));
         targets.add(clusters.own(new EtcdTarget(eps, channels)));
       }
-      List<LoadResult> results = new Comparison(new LoadGenerator(bar, System.err), System.err)
+      List<LoadResult> results = new Comparison(new LoadGenerator(bar, System.err), System.err, warmUp)
           .run(targets, workloads, clients);
       String table = ResultTable.comparison(results);
       PrintStream out = System.out;

@@ -40,6 +40,14 @@ public record Workload(Kind kind, int writePercent, boolean stale, int valueByte
   }
 
   /** The same workload with another client count (channels capped at the clients). */
+  /**
+   * The warm-up run before measuring: a 50% write mix over the same key space and value size,
+   * at 64 clients, for {@code length}.
+   */
+  public Workload warmUp(Duration length) {
+    return new Workload(Kind.MIXED, 50, false, valueBytes, keySpace, 64, channels, length, 0, scanLimit);
+  }
+
   public Workload withClients(int n) {
     return new Workload(kind, writePercent, stale, valueBytes, keySpace, n, Math.min(channels, n),
         duration, count, scanLimit);
