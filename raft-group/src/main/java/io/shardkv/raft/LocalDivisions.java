@@ -47,6 +47,11 @@ final class LocalDivisions {
     return Optional.of(submit(shard, message, RaftClientRequest.writeRequestType()));
   }
 
+  /** Whether this node holds a replica (a Raft division) of {@code shard}. */
+  boolean hosts(int shard) {
+    return division(shard).isPresent();
+  }
+
   /** A linearizable read through this node's replica of {@code shard}, if it has one. */
   Optional<CompletableFuture<RaftClientReply>> linearizableRead(int shard, Message message) {
     if (division(shard).isEmpty()) {

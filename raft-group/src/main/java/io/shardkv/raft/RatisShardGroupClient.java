@@ -32,6 +32,8 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
   private final List<RaftClient> clients;
   private final IntFunction<ShardStateMachine> localReplicas;
   private final Duration timeout;
+  /** Wait between attempts of a local read while its group elects a leader. */
+  private static final long READ_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   private final ShardCommandExecutor executor = new ShardCommandExecutor();
   private final LocalDivisions local;
   private final Timer[] proposeStage;
@@ -77,14 +79,38 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
       }
     }
     Message message = RatisBytes.toMessage(query);
-    // Reads are idempotent: if the local replica cannot answer (no leader known to it, not
-    // caught up in time), the Ratis client's path to the leader is safe to try.
-    CompletableFuture<RaftClientReply> reply = local.linearizableRead(shard, message)
-        .map(f -> f.handle((r, e) -> e == null && r.isSuccess() ? CompletableFuture.completedFuture(r)
-            : clients.get(shard).async().sendReadOnly(message)).thenCompose(f2 -> f2))
-        .orElseGet(() -> clients.get(shard).async().sendReadOnly(message));
+    long deadline = System.nanoTime() + timeout.toNanos();
+    CompletableFuture<RaftClientReply> reply = local.hosts(shard)
+        ? readLocally(shard, message, deadline)
+        : clients.get(shard).async().sendReadOnly(message);
     return bounded(shard, reply)
         .thenApply(r -> decode(shard, r, RaftQueryResult::parseFrom));
+  }
+
+  /**
+   * A linearizable read through the local replica, tried again while its group has no leader
+   * it can ask for the read index (an election or a leadership transfer): reads are idempotent,
+   * so retrying until the deadline is safe, as the Ratis client's own retries would be.
+   */
+  private CompletableFuture<RaftClientReply> readLocally(int shard, Message message, long deadline) {
+    CompletableFuture<RaftClientReply> attempt = local.linearizableRead(shard, message)
+        .orElseGet(() -> clients.get(shard).async().sendReadOnly(message));
+    return attempt.handle((r, e) -> {
+      boolean retry = (e != null || isLeaderless(r)) && System.nanoTime() + READ_RETRY_NANOS < deadline;
+      if (!retry) {
+        return e == null ? CompletableFuture.completedFuture(r) : CompletableFuture.<RaftClientReply>failedFuture(e);
+      }
+      return CompletableFuture.supplyAsync(() -> null,
+              CompletableFuture.delayedExecutor(READ_RETRY_NANOS, TimeUnit.NANOSECONDS))
+          .thenCompose(ignored -> readLocally(shard, message, deadline));
+    }).thenCompose(f -> f);
+  }
+
+  /** Failures that mean "no leader to confirm a read right now", not a problem with the read. */
+  private static boolean isLeaderless(RaftClientReply reply) {
+    return !reply.isSuccess() && (reply.getReadIndexException() != null || reply.getReadException() != null
+        || reply.getNotLeaderException() != null || reply.getLeaderNotReadyException() != null
+        || reply.getLeaderSteppingDownException() != null);
   }
 
   private CompletableFuture<RaftClientReply> bounded(int shard, CompletableFuture<RaftClientReply> call) {

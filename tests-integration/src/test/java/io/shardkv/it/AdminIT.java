@@ -114,7 +114,10 @@ class AdminIT extends ClusterTest {
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
 
     for (int s = 0; s < ProcessCluster.SHARDS; s++) {
-      put(N1, Keys.inShard(s, 1, "snap-").get(0), "v");
+      String key = Keys.inShard(s, 1, "snap-").get(0);
+      put(N1, key, "v");
+      // A snapshot copies what this node has applied: wait until its replica has the write.
+      Await.until(Duration.ofSeconds(30), "n1 applied " + key, () -> get(N1, key, true).isPresent());
     }
     TakeSnapshotResponse taken = admin(N1, TOKEN).takeSnapshot(all);
     assertThat(taken.getSnapshotsList()).hasSize(ProcessCluster.SHARDS);
