@@ -1,1 +1,1 @@
-bench/vs-etcd.sh   # 2 cores, load average 10.39 8.15 7.70 at start, 2026-12-01
+bench/vs-etcd.sh   # 2 cores, load average 1.55 8.68 8.81 at start, 2026-12-02
