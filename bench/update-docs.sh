@@ -46,7 +46,9 @@ cmd() { [[ -f "$RES/$1.cmd" ]] && { echo '```'; cat "$RES/$1.cmd"; echo '```'; e
   fi
 } > "$TMP/jmh"
 
-for name in machine vs-etcd restart jmh; do
+{ cmd soak; if [[ -f "$RES/soak.txt" ]]; then echo '```'; cat "$RES/soak.txt"; echo '```'; else echo "(no results yet: run bin/shardkv-bench soak)"; fi; } > "$TMP/soak"
+
+for name in machine vs-etcd restart jmh soak; do
   awk -v name="$name" -v file="$TMP/$name" '
     $0 == "<!-- " name " -->" { print; while ((getline line < file) > 0) print line; skip=1; next }
     $0 == "<!-- /" name " -->" { skip=0 }

@@ -19,16 +19,19 @@ import java.util.Optional;
  * @param peerTls mutual TLS for Raft traffic between nodes; empty for plaintext
  * @param leaderBalanceInterval how often this node checks whether to claim a shard's leadership
  *     ({@link LeaderBalancer}); zero turns balancing off
+ * @param leaderLeaseReads whether a leader answers read-index requests from its lease instead
+ *     of a heartbeat round (Ratis's leader lease; assumes bounded clock drift, see
+ *     docs/configuration.md)
  */
 public record GroupHostConfig(String clusterId, String nodeId, List<PeerAddress> peers,
     int shardCount, Path dataDir, LmdbStoreConfig store, Duration requestTimeout,
-    Optional<TlsFiles> peerTls, Duration leaderBalanceInterval) {
+    Optional<TlsFiles> peerTls, Duration leaderBalanceInterval, boolean leaderLeaseReads) {
 
-  /** No leader balancing. */
+  /** No leader balancing, no lease reads. */
   public GroupHostConfig(String clusterId, String nodeId, List<PeerAddress> peers,
       int shardCount, Path dataDir, LmdbStoreConfig store, Duration requestTimeout,
       Optional<TlsFiles> peerTls) {
-    this(clusterId, nodeId, peers, shardCount, dataDir, store, requestTimeout, peerTls, Duration.ZERO);
+    this(clusterId, nodeId, peers, shardCount, dataDir, store, requestTimeout, peerTls, Duration.ZERO, false);
   }
 
   /** Plaintext Raft traffic. */

@@ -34,6 +34,9 @@ final class RatisSettings {
     GrpcConfigKeys.Server.setPort(p, config.self().raftPort());
     // Reads through Ratis confirm leadership with a read-index round (DESIGN: linearizable).
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    // Off by default: a lease read is linearizable only while clocks drift less than the lease
+    // margin (Ratis's lease is a fraction of the election timeout, measured on the leader).
+    RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, config.leaderLeaseReads());
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(400, TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(800, TimeUnit.MILLISECONDS));
     // Snapshots: Ratis asks for one every N applied entries; the state machine answers with its

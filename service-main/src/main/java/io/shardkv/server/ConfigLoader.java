@@ -173,7 +173,7 @@ public final class ConfigLoader {
     RaftSettings raft = new RaftSettings(r.getDuration("request-timeout"),
         r.getLong("snapshot-auto-trigger-entries"), positive(r, "raft.snapshots-kept"),
         r.getBytes("log-segment-size"), positive(r, "raft.log-purge-gap"), proposals(r),
-        r.getDuration("leader-balance-interval"));
+        r.getDuration("leader-balance-interval"), r.getBoolean("leader-lease-reads"));
     if (raft.leaderBalanceInterval().isNegative()) {
       throw new ConfigError("shardkv.raft.leader-balance-interval: must be >= 0 (0 turns balancing off)");
     }

@@ -33,6 +33,25 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void writePathKeysHaveSafeDefaultsAndAreValidated() {
+    ShardkvConfig defaults = load(Map.of(), "");
+    assertThat(defaults.proposalPolicy()).isEqualTo(io.shardkv.raft.ProposalPolicy.defaults());
+    assertThat(defaults.groupHostConfig().leaderBalanceInterval()).isEqualTo(java.time.Duration.ofSeconds(5));
+    assertThat(defaults.groupHostConfig().leaderLeaseReads()).isFalse();
+
+    ShardkvConfig tuned = load(Map.of(), "shardkv.raft { leader-balance-interval = 0s, leader-lease-reads = true, "
+        + "proposals { max-in-flight-per-shard = 1, max-commands-per-entry = 8, max-entry-size = 64KiB } }");
+    assertThat(tuned.proposalPolicy()).isEqualTo(new io.shardkv.raft.ProposalPolicy(1, 8, 64 << 10));
+    assertThat(tuned.groupHostConfig().leaderBalanceInterval()).isZero();
+    assertThat(tuned.groupHostConfig().leaderLeaseReads()).isTrue();
+
+    assertError(Map.of(), "shardkv.raft.proposals.max-in-flight-per-shard = 0",
+        "shardkv.raft.proposals.max-in-flight-per-shard");
+    assertError(Map.of(), "shardkv.raft.proposals.max-entry-size = 100", "shardkv.raft.proposals.max-entry-size");
+    assertError(Map.of(), "shardkv.raft.leader-balance-interval = -1s", "shardkv.raft.leader-balance-interval");
+  }
+
+  @Test
   void environmentOverridesTheUsersFile() {
     ShardkvConfig c = new ConfigLoader(Map.of("SHARDKV_NODE_ID", "n2", "SHARDKV_CLIENT_PORT", "7002",
         "SHARDKV_DATA_DIR", "/tmp/x")).load(DEV);
