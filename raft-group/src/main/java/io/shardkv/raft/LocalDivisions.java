@@ -16,6 +16,7 @@ import org.apache.ratis.server.RaftServer;
  * client and its network hop (Ozone's Ozone Manager submits the same way). Used for writes when
  * this node leads the shard, and for linearizable reads on any replica (a follower asks the
  * leader for the read index, then reads locally once it has applied that far).
+ * A local write whose leader steps down is resent, unchanged, to the new leader.
  *
  * <p>Each request gets its own call id under one client id of this node, so Ratis's retry
  * cache never mistakes two requests for one.
@@ -34,17 +35,32 @@ final class LocalDivisions {
   }
 
   /**
-   * Submits a write if this node's division of {@code shard} is the leader and ready now; else
-   * empty. A failed reply is final (not retried elsewhere): a leader that steps down after
-   * appending also answers NotLeader, and resending under another call id could apply the
+   * A write request for this node's division of {@code shard} if that division is the leader
+   * and ready now; else empty. Submit it with {@link #submit}; if the leader steps down, resend
+   * THE SAME request (same client and call id) to the new leader, whose retry cache then
+   * recognises it if it was appended before: resending under another call id could apply the
    * command twice.
    */
-  Optional<CompletableFuture<RaftClientReply>> writeIfLeader(int shard, Message message) {
+  Optional<RaftClientRequest> writeRequestIfLeader(int shard, Message message) {
     Optional<RaftServer.Division> division = division(shard);
     if (division.isEmpty() || !division.get().getInfo().isLeader() || !division.get().getInfo().isLeaderReady()) {
       return Optional.empty();
     }
-    return Optional.of(submit(shard, message, RaftClientRequest.writeRequestType()));
+    return Optional.of(request(shard, message, RaftClientRequest.writeRequestType()));
+  }
+
+  /** Hands {@code request} to this node's division. */
+  CompletableFuture<RaftClientReply> submit(RaftClientRequest request) {
+    try {
+      return server.submitClientRequestAsync(request);
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** The leader of {@code shard} as this node's replica knows it, if any. */
+  Optional<RaftPeerId> leaderOf(int shard) {
+    return division(shard).map(d -> d.getInfo().getLeaderId());
   }
 
   /** Whether this node holds a replica (a Raft division) of {@code shard}. */
@@ -57,11 +73,11 @@ final class LocalDivisions {
     if (division(shard).isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(submit(shard, message, RaftClientRequest.readRequestType()));
+    return Optional.of(submit(request(shard, message, RaftClientRequest.readRequestType())));
   }
 
-  private CompletableFuture<RaftClientReply> submit(int shard, Message message, RaftClientRequest.Type type) {
-    RaftClientRequest request = RaftClientRequest.newBuilder()
+  private RaftClientRequest request(int shard, Message message, RaftClientRequest.Type type) {
+    return RaftClientRequest.newBuilder()
         .setClientId(clientId)
         .setServerId(self)
         .setGroupId(groupIds.of(shard))
@@ -69,11 +85,6 @@ final class LocalDivisions {
         .setMessage(message)
         .setType(type)
         .build();
-    try {
-      return server.submitClientRequestAsync(request);
-    } catch (IOException e) {
-      return CompletableFuture.failedFuture(e);
-    }
   }
 
   private Optional<RaftServer.Division> division(int shard) {

@@ -18,6 +18,8 @@ import java.util.function.IntFunction;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 
 /**
@@ -59,7 +61,10 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
   public CompletableFuture<RaftCommandResult> submit(int shard, RaftCommand command) {
     long start = System.nanoTime();
     Message message = RatisBytes.toMessage(command);
-    CompletableFuture<RaftClientReply> reply = local.writeIfLeader(shard, message)
+    long deadline = start + timeout.toNanos();
+    CompletableFuture<RaftClientReply> reply = local.writeRequestIfLeader(shard, message)
+        .map(request -> local.submit(request).thenCompose(r -> isLeaderless(r)
+            ? resendToLeader(shard, request, r, deadline) : CompletableFuture.completedFuture(r)))
         .orElseGet(() -> clients.get(shard).async().send(message));
     return bounded(shard, reply)
         .thenApply(r -> decode(shard, r, RaftCommandResult::parseFrom))
@@ -104,6 +109,30 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
               CompletableFuture.delayedExecutor(READ_RETRY_NANOS, TimeUnit.NANOSECONDS))
           .thenCompose(ignored -> readLocally(shard, message, deadline));
     }).thenCompose(f -> f);
+  }
+
+  /**
+   * The local division stopped leading before it answered a write (a leadership transfer or an
+   * election): resend the same request, same client and call id, to the leader it names, or the
+   * one this node's replica knows of, until the deadline. The new leader's retry cache answers a
+   * request whose entry it already holds (it applies every earlier entry before it accepts
+   * writes), so a command is never applied twice; this is how the Ratis client retries too.
+   */
+  private CompletableFuture<RaftClientReply> resendToLeader(int shard, RaftClientRequest request,
+      RaftClientReply last, long deadline) {
+    if (System.nanoTime() + READ_RETRY_NANOS >= deadline) {
+      return CompletableFuture.completedFuture(last);
+    }
+    RaftPeerId target = last.getNotLeaderException() != null && last.getNotLeaderException().getSuggestedLeader() != null
+        ? last.getNotLeaderException().getSuggestedLeader().getId()
+        : local.leaderOf(shard).orElse(request.getServerId());
+    RaftClientRequest again = RaftClientRequest.newBuilder().set(request).setServerId(target).build();
+    return CompletableFuture.supplyAsync(() -> null,
+            CompletableFuture.delayedExecutor(READ_RETRY_NANOS, TimeUnit.NANOSECONDS))
+        .thenCompose(ignored -> clients.get(shard).getClientRpc().sendRequestAsyncUnordered(again))
+        .handle((r, e) -> e == null && !isLeaderless(r) ? CompletableFuture.completedFuture(r)
+            : resendToLeader(shard, request, r != null ? r : last, deadline))
+        .thenCompose(f -> f);
   }
 
   /** Failures that mean "no leader to confirm a read right now", not a problem with the read. */

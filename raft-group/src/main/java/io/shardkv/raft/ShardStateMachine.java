@@ -15,7 +15,6 @@ import io.shardkv.store.StoreDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -53,6 +52,8 @@ import org.slf4j.LoggerFactory;
 public final class ShardStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(ShardStateMachine.class);
   static final String GROUP_MARKER = "shardkv-group-initialized";
+  /** Most entries one group-commit transaction holds (etcd's batch transaction is similar). */
+  static final int MAX_ENTRIES_PER_TRANSACTION = 1000;
 
   private final int shard;
   private final ReplicaSettings settings;
@@ -60,9 +61,6 @@ public final class ShardStateMachine extends BaseStateMachine {
   private final SnapshotFetcher fetcher;
   private final Executor background;
   private final ColdStartGate gate = new ColdStartGate();
-  /** Most entries one group-commit transaction holds (etcd's batch transaction is similar). */
-  static final int MAX_ENTRIES_PER_TRANSACTION = 1000;
-
   private final ShardCommandExecutor executor = new ShardCommandExecutor();
   private final Counter applyFailures;
   private final Histogram applyBatchOps;
