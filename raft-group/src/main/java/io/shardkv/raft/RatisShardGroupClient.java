@@ -34,8 +34,8 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
   private final List<RaftClient> clients;
   private final IntFunction<ShardStateMachine> localReplicas;
   private final Duration timeout;
-  /** Wait between attempts of a local read while its group elects a leader. */
-  private static final long READ_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  /** Wait between attempts of a local read or a resent write while a group has no leader. */
+  private static final long RETRY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   private final ShardCommandExecutor executor = new ShardCommandExecutor();
   private final LocalDivisions local;
   private final Timer[] proposeStage;
@@ -101,13 +101,11 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
     CompletableFuture<RaftClientReply> attempt = local.linearizableRead(shard, message)
         .orElseGet(() -> clients.get(shard).async().sendReadOnly(message));
     return attempt.handle((r, e) -> {
-      boolean retry = (e != null || isLeaderless(r)) && System.nanoTime() + READ_RETRY_NANOS < deadline;
+      boolean retry = (e != null || isLeaderless(r)) && System.nanoTime() + RETRY_PAUSE_NANOS < deadline;
       if (!retry) {
         return e == null ? CompletableFuture.completedFuture(r) : CompletableFuture.<RaftClientReply>failedFuture(e);
       }
-      return CompletableFuture.supplyAsync(() -> null,
-              CompletableFuture.delayedExecutor(READ_RETRY_NANOS, TimeUnit.NANOSECONDS))
-          .thenCompose(ignored -> readLocally(shard, message, deadline));
+      return retryPause().thenCompose(ignored -> readLocally(shard, message, deadline));
     }).thenCompose(f -> f);
   }
 
@@ -120,22 +118,30 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
    */
   private CompletableFuture<RaftClientReply> resendToLeader(int shard, RaftClientRequest request,
       RaftClientReply last, long deadline) {
-    if (System.nanoTime() + READ_RETRY_NANOS >= deadline) {
+    if (System.nanoTime() + RETRY_PAUSE_NANOS >= deadline) {
       return CompletableFuture.completedFuture(last);
     }
     RaftPeerId target = last.getNotLeaderException() != null && last.getNotLeaderException().getSuggestedLeader() != null
         ? last.getNotLeaderException().getSuggestedLeader().getId()
         : local.leaderOf(shard).orElse(request.getServerId());
     RaftClientRequest again = RaftClientRequest.newBuilder().set(request).setServerId(target).build();
-    return CompletableFuture.supplyAsync(() -> null,
-            CompletableFuture.delayedExecutor(READ_RETRY_NANOS, TimeUnit.NANOSECONDS))
+    return retryPause()
         .thenCompose(ignored -> clients.get(shard).getClientRpc().sendRequestAsyncUnordered(again))
         .handle((r, e) -> e == null && !isLeaderless(r) ? CompletableFuture.completedFuture(r)
             : resendToLeader(shard, request, r != null ? r : last, deadline))
         .thenCompose(f -> f);
   }
 
-  /** Failures that mean "no leader to confirm a read right now", not a problem with the read. */
+  /** Completes after the pause between two attempts, without holding a thread meanwhile. */
+  private static CompletableFuture<Void> retryPause() {
+    return CompletableFuture.runAsync(() -> { },
+        CompletableFuture.delayedExecutor(RETRY_PAUSE_NANOS, TimeUnit.NANOSECONDS));
+  }
+
+  /**
+   * Failures that mean "the group has no leader to take this request right now" (an election
+   * or a leadership transfer), not a problem with the request itself.
+   */
   private static boolean isLeaderless(RaftClientReply reply) {
     return !reply.isSuccess() && (reply.getReadIndexException() != null || reply.getReadException() != null
         || reply.getNotLeaderException() != null || reply.getLeaderNotReadyException() != null
