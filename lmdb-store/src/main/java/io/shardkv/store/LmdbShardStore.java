@@ -75,6 +75,7 @@ public final class LmdbShardStore implements ShardStore {
   /** As {@link #open(Path, LmdbStoreConfig)}, with fault injection for crash tests. */
   public static LmdbShardStore open(Path dir, LmdbStoreConfig config, CrashPoints crashPoints)
       throws IOException {
+    LmdbNativeLibrary.install();
     Files.createDirectories(dir);
     Path file = dir.resolve(DATA_FILE);
     // Keep a map that was grown earlier: never open smaller than the file already is.
