@@ -11,5 +11,13 @@ import java.nio.file.Path;
  * @param store LMDB settings
  * @param snapshotsKept artifacts kept
  * @param crashPoints fault injection (disabled outside crash tests)
+ * @param timeline where the replica reports its start-up phases (store opened, gate decided)
  */
-record ReplicaSettings(Path storeRoot, LmdbStoreConfig store, int snapshotsKept, CrashPoints crashPoints) {}
+record ReplicaSettings(Path storeRoot, LmdbStoreConfig store, int snapshotsKept, CrashPoints crashPoints,
+    StartupTimeline timeline) {
+
+  /** Settings whose start-up phases go to a timeline nobody reads (tests). */
+  ReplicaSettings(Path storeRoot, LmdbStoreConfig store, int snapshotsKept, CrashPoints crashPoints) {
+    this(storeRoot, store, snapshotsKept, crashPoints, new StartupTimeline(new com.codahale.metrics.MetricRegistry()));
+  }
+}

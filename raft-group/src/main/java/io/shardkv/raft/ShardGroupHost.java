@@ -68,6 +68,7 @@ public final class ShardGroupHost implements AutoCloseable {
   private RatisShardGroupClient raftClient;
   private ShardGroupClient client;
   private LeaderBalancer balancer;
+  private final StartupTimeline timeline;
 
   /** A host with default replication policy and no snapshot transfer (tests, single node). */
   public ShardGroupHost(GroupHostConfig config, MetricRegistry metrics) {
@@ -86,6 +87,13 @@ public final class ShardGroupHost implements AutoCloseable {
   /** @param proposals how concurrent commands to one shard are coalesced into entries */
   public ShardGroupHost(GroupHostConfig config, ReplicationPolicy policy, ProposalPolicy proposals,
       SnapshotFetcher fetcher, CrashPoints crashPoints, MetricRegistry metrics) {
+    this(config, policy, proposals, fetcher, crashPoints, metrics, new StartupTimeline(metrics));
+  }
+
+  /** @param timeline where this host and its replicas report their start-up phases */
+  public ShardGroupHost(GroupHostConfig config, ReplicationPolicy policy, ProposalPolicy proposals,
+      SnapshotFetcher fetcher, CrashPoints crashPoints, MetricRegistry metrics, StartupTimeline timeline) {
+    this.timeline = timeline;
     this.proposals = proposals;
     this.config = config;
     this.policy = policy;
@@ -116,6 +124,7 @@ public final class ShardGroupHost implements AutoCloseable {
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
     server.start();
+    timeline.reached("raft_started");
 
     List<RaftClient> clients = new ArrayList<>();
     RaftProperties clientProps = RatisSettings.client(config.requestTimeout());
@@ -204,7 +213,7 @@ public final class ShardGroupHost implements AutoCloseable {
     }
     removed.clear(shard); // hosting the group (again)
     ReplicaSettings settings = new ReplicaSettings(removed.storeRoot(shard), config.store(),
-        policy.snapshotsKept(), crashPoints);
+        policy.snapshotsKept(), crashPoints, timeline);
     ShardStateMachine sm = new ShardStateMachine(shard, settings, fetcher, background, metrics, gone -> {
       replicas.remove(shard, gone);
       removed.markRemoved(shard);
@@ -247,6 +256,7 @@ public final class ShardGroupHost implements AutoCloseable {
       if (server == null) {
         return false;
       }
+      List<RaftServer.Division> divisions = new ArrayList<>();
       for (int shard = 0; shard < config.shardCount(); shard++) {
         if (removed.isRemoved(shard)) {
           continue;
@@ -256,18 +266,24 @@ public final class ShardGroupHost implements AutoCloseable {
           if (division.getInfo().getLeaderId() == null) {
             return false;
           }
-          if (catchUpTarget[shard] < 0) {
-            catchUpTarget[shard] = division.getRaftLog().getLastCommittedIndex();
-          }
-          if (division.getInfo().getLastAppliedIndex() < catchUpTarget[shard]) {
-            return false;
-          }
+          divisions.add(division);
         } catch (IOException e) {
           return false; // group not loaded yet
         }
       }
+      timeline.reached("leaders_known");
+      for (RaftServer.Division division : divisions) {
+        int shard = shardByGroup.get(division.getGroup().getGroupId());
+        if (catchUpTarget[shard] < 0) {
+          catchUpTarget[shard] = division.getRaftLog().getLastCommittedIndex();
+        }
+        if (division.getInfo().getLastAppliedIndex() < catchUpTarget[shard]) {
+          return false;
+        }
+      }
     }
     caughtUp.set(true);
+    timeline.reached("caught_up");
     LOG.info("node {}: every shard replica caught up; serving", config.nodeId());
     return true;
   }

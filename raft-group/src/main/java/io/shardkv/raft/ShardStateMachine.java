@@ -128,6 +128,7 @@ public final class ShardStateMachine extends BaseStateMachine {
     } else {
       try {
         opened = LmdbShardStore.open(live.get(), settings.store(), settings.crashPoints());
+        settings.timeline().reached("store_opened");
         probe = new StoreProbe.Opened(opened.readMeta());
       } catch (IOException | RuntimeException e) {
         probe = new StoreProbe.Unreadable(e.toString());
@@ -190,6 +191,7 @@ public final class ShardStateMachine extends BaseStateMachine {
         shard, getGroupId(), decision.outcome().label(), decision.reasonLabel(),
         decision.durable().map(Object::toString).orElse("none"),
         decision.snapshot().map(Object::toString).orElse("none"), millis);
+    settings.timeline().reached("shard_initialized", shard);
   }
 
   private SnapshotSource liveSource() {

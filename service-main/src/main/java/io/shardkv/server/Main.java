@@ -1,5 +1,6 @@
 package io.shardkv.server;
 
+import com.codahale.metrics.MetricRegistry;
 import com.google.inject.Guice;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -8,6 +9,7 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import io.shardkv.raft.StartupTimeline;
 import io.shardkv.store.CrashPoints;
 import java.io.File;
 import java.util.concurrent.CountDownLatch;
@@ -50,6 +52,9 @@ public final class Main {
   }
 
   private static void serve(String configPath) throws Exception {
+    MetricRegistry metrics = new MetricRegistry();
+    StartupTimeline timeline = new StartupTimeline(metrics);
+    timeline.reached("main");
     if (configPath == null) {
       System.err.print("serve needs --config FILE\n" + USAGE);
       System.exit(2);
@@ -62,7 +67,9 @@ public final class Main {
       System.exit(2);
       return;
     }
-    ShardkvNode node = Guice.createInjector(new ShardkvModule(config, CrashPoints.fromSystemProperties()))
+    timeline.reached("config_loaded");
+    ShardkvNode node = Guice.createInjector(
+            new ShardkvModule(config, CrashPoints.fromSystemProperties(), metrics, timeline))
         .getInstance(ShardkvNode.class);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

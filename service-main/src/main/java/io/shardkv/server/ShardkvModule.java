@@ -6,6 +6,7 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.shardkv.raft.GrpcSnapshotFetcher;
 import io.shardkv.raft.ShardGroupHost;
+import io.shardkv.raft.StartupTimeline;
 import io.shardkv.router.KvRouter;
 import io.shardkv.router.ShardMap;
 import io.shardkv.store.CrashPoints;
@@ -15,16 +16,31 @@ public final class ShardkvModule extends AbstractModule {
   private static final long SNAPSHOT_TRANSFER_DEADLINE_SECONDS = 1800;
   private final ShardkvConfig config;
   private final CrashPoints crashPoints;
+  private final MetricRegistry metrics;
+  private final StartupTimeline timeline;
 
   public ShardkvModule(ShardkvConfig config, CrashPoints crashPoints) {
+    this(config, crashPoints, new MetricRegistry());
+  }
+
+  private ShardkvModule(ShardkvConfig config, CrashPoints crashPoints, MetricRegistry metrics) {
+    this(config, crashPoints, metrics, new StartupTimeline(metrics));
+  }
+
+  /** @param timeline the start-up timeline {@code main} began, publishing to {@code metrics} */
+  public ShardkvModule(ShardkvConfig config, CrashPoints crashPoints, MetricRegistry metrics,
+      StartupTimeline timeline) {
     this.config = config;
     this.crashPoints = crashPoints;
+    this.metrics = metrics;
+    this.timeline = timeline;
   }
 
   @Override
   protected void configure() {
     bind(ShardkvConfig.class).toInstance(config);
-    bind(MetricRegistry.class).toInstance(new MetricRegistry());
+    bind(MetricRegistry.class).toInstance(metrics);
+    bind(StartupTimeline.class).toInstance(timeline);
   }
 
   @Provides
@@ -38,7 +54,7 @@ public final class ShardkvModule extends AbstractModule {
   ShardGroupHost shardGroupHost(MetricRegistry metrics, PeerChannels channels) {
     return new ShardGroupHost(config.groupHostConfig(), config.replicationPolicy(), config.proposalPolicy(),
         new GrpcSnapshotFetcher(config.clusterId(), channels::to, SNAPSHOT_TRANSFER_DEADLINE_SECONDS),
-        crashPoints, metrics);
+        crashPoints, metrics, timeline);
   }
 
   @Provides

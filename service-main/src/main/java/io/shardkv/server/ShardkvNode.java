@@ -11,6 +11,7 @@ import io.shardkv.api.v1.AdminGrpc;
 import io.shardkv.api.v1.KVGrpc;
 import io.shardkv.raft.GroupIds;
 import io.shardkv.raft.ShardGroupHost;
+import io.shardkv.raft.StartupTimeline;
 import io.shardkv.router.MinOverShardsReader;
 import jakarta.inject.Inject;
 import jakarta.inject.Provider;
@@ -52,10 +53,12 @@ public final class ShardkvNode implements AutoCloseable {
   private MetricsServer metricsServer;
   private Server server;
   private volatile boolean serving;
+  private final StartupTimeline timeline;
 
   @Inject
   ShardkvNode(ShardkvConfig config, MetricRegistry metrics, ShardGroupHost host,
-      Provider<KvService> kvService, PeerChannels peerChannels) {
+      Provider<KvService> kvService, PeerChannels peerChannels, StartupTimeline timeline) {
+    this.timeline = timeline;
     this.config = config;
     this.metrics = metrics;
     this.host = host;
@@ -94,9 +97,11 @@ public final class ShardkvNode implements AutoCloseable {
         .addService(legacyReflection())
         .build()
         .start();
+    timeline.reached("grpc_listening");
     readiness.scheduleWithFixedDelay(() -> {
       if (!serving && host.caughtUp() && minApplied.appliedIndex().isPresent()) {
         serving = true;
+        timeline.reached("serving");
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(KV_SERVICE, ServingStatus.SERVING);
         health.setStatus(ADMIN_SERVICE, ServingStatus.SERVING);
