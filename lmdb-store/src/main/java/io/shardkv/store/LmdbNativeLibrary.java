@@ -72,6 +72,21 @@ public final class LmdbNativeLibrary {
     return Optional.of(file);
   }
 
+  /**
+   * Installs the library and has lmdbjava bind it (jnr-ffi generates its native stubs), which
+   * takes a few hundred milliseconds the first time in a JVM. A node calls this on a spare
+   * thread at start so the first store open does not wait for it. Failures are left for that
+   * first open to report.
+   */
+  public static void preload() {
+    try {
+      install();
+      Class.forName("org.lmdbjava.Library", true, LmdbNativeLibrary.class.getClassLoader());
+    } catch (ClassNotFoundException | RuntimeException | LinkageError e) {
+      // the store open that follows fails with lmdbjava's own, clearer error
+    }
+  }
+
   /** The classpath resource lmdbjava bundles for this platform (its own naming scheme). */
   static Optional<String> bundledResource() {
     String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);

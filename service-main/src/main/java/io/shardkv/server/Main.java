@@ -11,6 +11,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.shardkv.raft.StartupTimeline;
 import io.shardkv.store.CrashPoints;
+import io.shardkv.store.LmdbNativeLibrary;
 import java.io.File;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +56,10 @@ public final class Main {
     MetricRegistry metrics = new MetricRegistry();
     StartupTimeline timeline = new StartupTimeline(metrics);
     timeline.reached("main");
+    // Binding LMDB's native library takes a few hundred ms; do it beside config and wiring.
+    Thread preload = new Thread(LmdbNativeLibrary::preload, "shardkv-preload-lmdb");
+    preload.setDaemon(true);
+    preload.start();
     if (configPath == null) {
       System.err.print("serve needs --config FILE\n" + USAGE);
       System.exit(2);
