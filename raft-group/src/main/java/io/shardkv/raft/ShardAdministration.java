@@ -85,13 +85,22 @@ public final class ShardAdministration {
 
   /** Moves {@code shard}'s leadership to {@code toNode}; returns the leader afterwards. */
   public String transferLeader(int shard, String toNode) throws IOException {
+    return transferLeader(shard, toNode, config.requestTimeout());
+  }
+
+  /**
+   * As {@link #transferLeader(int, String)}, giving up after {@code timeout}. While a transfer
+   * waits for the target to catch up, the leader refuses writes ("stepping down"), so a
+   * transfer nobody asked for by hand (the balancer's) must not wait long.
+   */
+  public String transferLeader(int shard, String toNode, java.time.Duration timeout) throws IOException {
     checkShard(shard);
     if (!ids(currentPeers(shard)).contains(toNode)) {
       throw new IllegalArgumentException("node '" + toNode + "' is not a replica of shard " + shard
           + " (replicas: " + ids(currentPeers(shard)) + ")");
     }
     RaftClientReply reply = clients.get(shard).admin()
-        .transferLeadership(RaftPeerId.valueOf(toNode), config.requestTimeout().toMillis());
+        .transferLeadership(RaftPeerId.valueOf(toNode), timeout.toMillis());
     check(reply, "transfer leadership of shard " + shard + " to " + toNode);
     LOG.info("shard {}: leadership transferred to {}", shard, toNode);
     return toNode;

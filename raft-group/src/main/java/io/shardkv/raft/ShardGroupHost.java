@@ -5,6 +5,7 @@ import io.shardkv.store.AppliedIndexReader;
 import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.CrashPoints;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -69,6 +70,10 @@ public final class ShardGroupHost implements AutoCloseable {
   private ShardGroupClient client;
   private LeaderBalancer balancer;
   private final StartupTimeline timeline;
+  /** A balancing transfer gives up after this; writes to the shard wait at most as long. */
+  private static final Duration BALANCE_TRANSFER_TIMEOUT = Duration.ofSeconds(1);
+  /** A replica further behind its group's commit index than this does not claim leadership. */
+  private static final long BALANCE_MAX_LAG_ENTRIES = 64;
 
   /** A host with default replication policy and no snapshot transfer (tests, single node). */
   public ShardGroupHost(GroupHostConfig config, MetricRegistry metrics) {
@@ -168,9 +173,21 @@ public final class ShardGroupHost implements AutoCloseable {
     }
   }
 
+  /**
+   * The balancer's claim: only for a replica that is nearly caught up, and with a short
+   * transfer timeout, because the leader refuses writes while it waits for the target (a
+   * claim by a lagging replica under a bulk load stalled the shard's writes for the whole
+   * request timeout).
+   */
   private boolean claimLeadership(int shard) {
     try {
-      administration().transferLeader(shard, config.nodeId());
+      RaftServer.Division division = server.getDivision(groupIds.of(shard));
+      long lag = division.getRaftLog().getLastCommittedIndex() - division.getInfo().getLastAppliedIndex();
+      if (lag > BALANCE_MAX_LAG_ENTRIES) {
+        LOG.debug("shard {}: not claiming leadership, this replica is {} entries behind", shard, lag);
+        return false;
+      }
+      administration().transferLeader(shard, config.nodeId(), BALANCE_TRANSFER_TIMEOUT);
       return true;
     } catch (IOException | RuntimeException e) {
       LOG.debug("shard {}: leadership transfer to {} failed: {}", shard, config.nodeId(), e.toString());
