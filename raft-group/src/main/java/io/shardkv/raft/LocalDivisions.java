@@ -3,12 +3,12 @@ package io.shardkv.raft;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.server.RaftServer;
 
 /**
@@ -19,14 +19,16 @@ import org.apache.ratis.server.RaftServer;
  * A local write whose leader steps down is resent, unchanged, to the new leader.
  *
  * <p>Each request gets its own call id under one client id of this node, so Ratis's retry
- * cache never mistakes two requests for one.
+ * cache never mistakes two requests for one. The ids come from Ratis's own JVM-wide counter:
+ * a resent request travels on a Ratis client's connection, which matches replies to requests
+ * by call id alone and refuses a second pending request with the same id, so an id of ours
+ * must never equal one of that client's (a counter of our own, starting at 1, could).
  */
 final class LocalDivisions {
   private final RaftServer server;
   private final GroupIds groupIds;
   private final RaftPeerId self;
   private final ClientId clientId = ClientId.randomId();
-  private final AtomicLong callIds = new AtomicLong();
 
   LocalDivisions(RaftServer server, GroupIds groupIds) {
     this.server = server;
@@ -81,7 +83,7 @@ final class LocalDivisions {
         .setClientId(clientId)
         .setServerId(self)
         .setGroupId(groupIds.of(shard))
-        .setCallId(callIds.incrementAndGet())
+        .setCallId(CallId.getAndIncrement())
         .setMessage(message)
         .setType(type)
         .build();
