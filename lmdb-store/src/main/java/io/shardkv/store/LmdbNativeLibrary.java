@@ -87,7 +87,12 @@ public final class LmdbNativeLibrary {
     }
   }
 
-  /** The classpath resource lmdbjava bundles for this platform (its own naming scheme). */
+  /**
+   * The classpath resource lmdbjava bundles for this platform (its own naming scheme). Derived
+   * here rather than read from lmdbjava's {@code TargetName}: that class decides once, when it
+   * is first loaded, whether {@link #PROPERTY} is set, so touching it before {@link #install}
+   * sets the property would make lmdbjava extract a temp copy after all.
+   */
   static Optional<String> bundledResource() {
     String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
     String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
