@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -273,7 +274,7 @@ public final class ShardGroupHost implements AutoCloseable {
       if (server == null) {
         return false;
       }
-      List<RaftServer.Division> divisions = new ArrayList<>();
+      Map<Integer, RaftServer.Division> divisions = new LinkedHashMap<>();
       for (int shard = 0; shard < config.shardCount(); shard++) {
         if (removed.isRemoved(shard)) {
           continue;
@@ -283,14 +284,15 @@ public final class ShardGroupHost implements AutoCloseable {
           if (division.getInfo().getLeaderId() == null) {
             return false;
           }
-          divisions.add(division);
+          divisions.put(shard, division);
         } catch (IOException e) {
           return false; // group not loaded yet
         }
       }
       timeline.reached("leaders_known");
-      for (RaftServer.Division division : divisions) {
-        int shard = shardByGroup.get(division.getGroup().getGroupId());
+      for (Map.Entry<Integer, RaftServer.Division> e : divisions.entrySet()) {
+        int shard = e.getKey();
+        RaftServer.Division division = e.getValue();
         if (catchUpTarget[shard] < 0) {
           catchUpTarget[shard] = division.getRaftLog().getLastCommittedIndex();
         }
