@@ -15,8 +15,9 @@ import org.apache.ratis.server.RaftServer;
  * Requests handed straight to this node's own Raft division of a shard, skipping the Ratis
  * client and its network hop (Ozone's Ozone Manager submits the same way). Used for writes when
  * this node leads the shard, and for linearizable reads on any replica (a follower asks the
- * leader for the read index, then reads locally once it has applied that far).
- * A local write whose leader steps down is resent, unchanged, to the new leader.
+ * leader for the read index, then reads locally once it has applied that far). It also builds
+ * the requests this node forwards to a leader elsewhere, so every write carries an id of ours
+ * that stays the same when it is resent.
  *
  * <p>Each request gets its own call id under one client id of this node, so Ratis's retry
  * cache never mistakes two requests for one. The ids come from Ratis's own JVM-wide counter:
@@ -49,6 +50,19 @@ final class LocalDivisions {
       return Optional.empty();
     }
     return Optional.of(request(shard, message, RaftClientRequest.writeRequestType()));
+  }
+
+  /**
+   * A write request for {@code shard} to send to its leader elsewhere: like
+   * {@link #writeRequestIfLeader}, resend THE SAME request until a leader answers it.
+   */
+  RaftClientRequest writeRequest(int shard, Message message) {
+    return request(shard, message, RaftClientRequest.writeRequestType());
+  }
+
+  /** This node's Raft peer id. */
+  RaftPeerId self() {
+    return self;
   }
 
   /** Hands {@code request} to this node's division. */

@@ -10,28 +10,34 @@ import io.shardkv.api.raft.v1.RaftQueryResult;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntFunction;
+import java.util.stream.Stream;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 
 /**
  * {@link ShardGroupClient} over this node's own Raft divisions and one Ratis client per group.
- * A write goes straight to the local division when this node leads the shard, else through the
- * Ratis client, which finds the leader and retries (its retry cache deduplicating a retried
- * write). A linearizable read goes to the local replica (leader or follower, see
+ * A write goes straight to the local division when this node leads the shard, else to the
+ * leader's node over the Ratis client's connection; either way a write the group could not
+ * take (no leader, a leader handing over) is resent unchanged, so the retry cache deduplicates
+ * it. A linearizable read goes to the local replica (leader or follower, see
  * {@link LocalDivisions}) and falls back to the Ratis client. Every call is bounded by the
  * configured request timeout, and failures become the two exceptions callers map to gRPC.
  */
 final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
   private final List<RaftClient> clients;
+  private final List<PeerConnections> connections;
   private final IntFunction<ShardStateMachine> localReplicas;
   private final Duration timeout;
   /** Wait between attempts of a local read or a resent write while a group has no leader. */
@@ -43,6 +49,7 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
   RatisShardGroupClient(List<RaftClient> clients, IntFunction<ShardStateMachine> localReplicas,
       LocalDivisions local, Duration timeout, MetricRegistry metrics) {
     this.clients = List.copyOf(clients);
+    this.connections = clients.stream().map(PeerConnections::new).toList();
     this.localReplicas = localReplicas;
     this.local = local;
     this.timeout = timeout;
@@ -62,10 +69,11 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
     long start = System.nanoTime();
     Message message = RatisBytes.toMessage(command);
     long deadline = start + timeout.toNanos();
-    CompletableFuture<RaftClientReply> reply = local.writeRequestIfLeader(shard, message)
-        .map(request -> local.submit(request).thenCompose(r -> isLeaderless(r)
-            ? resendToLeader(shard, request, r, deadline) : CompletableFuture.completedFuture(r)))
-        .orElseGet(() -> clients.get(shard).async().send(message));
+    Optional<RaftClientRequest> leaderHere = local.writeRequestIfLeader(shard, message);
+    CompletableFuture<RaftClientReply> reply = leaderHere.isPresent()
+        ? local.submit(leaderHere.get()).thenCompose(r -> isLeaderless(r)
+            ? sendToLeader(shard, leaderHere.get(), r, null, deadline) : CompletableFuture.completedFuture(r))
+        : sendToLeader(shard, local.writeRequest(shard, message), null, null, deadline);
     return bounded(shard, reply)
         .thenApply(r -> decode(shard, r, RaftCommandResult::parseFrom))
         .whenComplete((r, e) -> proposeStage[shard].update(System.nanoTime() - start, TimeUnit.NANOSECONDS));
@@ -110,26 +118,47 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
   }
 
   /**
-   * The local division stopped leading before it answered a write (a leadership transfer or an
-   * election): resend the same request, same client and call id, to the leader it names, or the
-   * one this node's replica knows of, until the deadline. The new leader's retry cache answers a
-   * request whose entry it already holds (it applies every earlier entry before it accepts
-   * writes), so a command is never applied twice; this is how the Ratis client retries too.
+   * Sends a write to the shard's leader, and sends THE SAME request (same client and call id)
+   * again, after a pause, while the answer says the group has no leader to take it (an
+   * election, a leadership transfer, a leader that is stepping down) or the leader could not be
+   * reached, until the deadline. A leader's retry cache answers a request whose entry it
+   * already holds (a leader applies every earlier entry before it takes writes, and followers
+   * record applied requests too), so a command is never applied twice; this is how the Ratis
+   * client retries as well. The Ratis client's own retries are not used for writes because it
+   * hands a stepping-down refusal straight back to the caller.
+   *
+   * @param last the previous answer, whose "not leader" reply may name the new leader
+   * @param failure the previous failure, which may carry such a reply as an exception
    */
-  private CompletableFuture<RaftClientReply> resendToLeader(int shard, RaftClientRequest request,
-      RaftClientReply last, long deadline) {
-    if (System.nanoTime() + RETRY_PAUSE_NANOS >= deadline) {
-      return CompletableFuture.completedFuture(last);
+  private CompletableFuture<RaftClientReply> sendToLeader(int shard, RaftClientRequest request,
+      RaftClientReply last, Throwable failure, long deadline) {
+    RaftClientRequest to = RaftClientRequest.newBuilder().set(request)
+        .setServerId(leaderHint(shard, last, failure)).build();
+    return connections.get(shard).send(to).handle((r, e) -> {
+      if (e == null && !isLeaderless(r)) {
+        return CompletableFuture.completedFuture(r);
+      }
+      if (System.nanoTime() + RETRY_PAUSE_NANOS >= deadline) {
+        return e == null ? CompletableFuture.completedFuture(r) : CompletableFuture.<RaftClientReply>failedFuture(e);
+      }
+      return retryPause().thenCompose(ignored -> sendToLeader(shard, request, r, e, deadline));
+    }).thenCompose(f -> f);
+  }
+
+  /** Where to send a write next: the leader a refusal names, else the one this node knows of. */
+  private RaftPeerId leaderHint(int shard, RaftClientReply last, Throwable failure) {
+    NotLeaderException notLeader = last != null ? last.getNotLeaderException()
+        : causeChain(failure).filter(NotLeaderException.class::isInstance).map(NotLeaderException.class::cast)
+            .findFirst().orElse(null);
+    if (notLeader != null && notLeader.getSuggestedLeader() != null) {
+      return notLeader.getSuggestedLeader().getId();
     }
-    RaftPeerId target = last.getNotLeaderException() != null && last.getNotLeaderException().getSuggestedLeader() != null
-        ? last.getNotLeaderException().getSuggestedLeader().getId()
-        : local.leaderOf(shard).orElse(request.getServerId());
-    RaftClientRequest again = RaftClientRequest.newBuilder().set(request).setServerId(target).build();
-    return retryPause()
-        .thenCompose(ignored -> clients.get(shard).getClientRpc().sendRequestAsyncUnordered(again))
-        .handle((r, e) -> e == null && !isLeaderless(r) ? CompletableFuture.completedFuture(r)
-            : resendToLeader(shard, request, r != null ? r : last, deadline))
-        .thenCompose(f -> f);
+    return local.leaderOf(shard).or(() -> Optional.ofNullable(clients.get(shard).getLeaderId()))
+        .orElse(local.self());
+  }
+
+  private static Stream<Throwable> causeChain(Throwable e) {
+    return Stream.iterate(e, Objects::nonNull, Throwable::getCause).limit(8);
   }
 
   /** Completes after the pause between two attempts, without holding a thread meanwhile. */

