@@ -142,4 +142,37 @@ public final class MetricNames {
   public static String coldStartSeconds() {
     return "shardkv_coldstart_seconds";
   }
+
+  /**
+   * Gauge, 1 for the phase the shard's replica on this node is in and 0 for the others
+   * ({@link ShardReadiness.Phase#label()}: opening, replaying, catching_up, serving, failed).
+   */
+  public static String shardPhase(int shard, String phase) {
+    return labelled("shardkv_shard_phase", "shard", Integer.toString(shard), "phase", phase);
+  }
+
+  /** Gauge: entries of the local log the replica still has to apply while replaying (else 0). */
+  public static String shardReplayEntriesLeft(int shard) {
+    return shard("shardkv_shard_replay_entries_left", shard);
+  }
+
+  /** Gauge: the group's commit index minus this replica's applied index; -1 while no leader is known. */
+  public static String shardCatchUpLagEntries(int shard) {
+    return shard("shardkv_shard_catch_up_lag_entries", shard);
+  }
+
+  /** Counter of snapshots taken because the shard's retained log exceeded the replay budget. */
+  public static String replayBudgetSnapshots(int shard) {
+    return shard("shardkv_snapshot_replay_budget_total", shard);
+  }
+
+  /** Gauge: estimated time a restart would spend loading this node's retained Raft log. */
+  public static String replayEstimateSeconds() {
+    return "shardkv_replay_estimate_seconds";
+  }
+
+  /** Gauge: bytes of the shard's Raft log segments on this node's disk (-1 unknown). */
+  public static String raftLogBytes(int shard) {
+    return shard("shardkv_raft_log_retained_bytes", shard);
+  }
 }

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -33,6 +34,7 @@ import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachine;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,9 +64,12 @@ public final class ShardGroupHost implements AutoCloseable {
   private final RemovedReplicas removed;
   private final Map<RaftGroupId, Integer> shardByGroup = new HashMap<>();
   private final Map<Integer, ShardStateMachine> replicas = new ConcurrentHashMap<>();
-  private final long[] catchUpTarget;
+  private final ShardReadiness readiness;
+  private final ReplayBudget replayBudget;
+  private ReplayBudgetSnapshots replaySnapshots;
+  private static final Duration REPLAY_BUDGET_CHECK_INTERVAL = Duration.ofSeconds(1);
   private final AtomicBoolean caughtUp = new AtomicBoolean();
-  private RaftServer server;
+  private volatile RaftServer server;
   private List<RaftClient> raftClients = List.of();
   private final ProposalPolicy proposals;
   private RatisShardGroupClient raftClient;
@@ -111,8 +116,9 @@ public final class ShardGroupHost implements AutoCloseable {
     for (int s = 0; s < config.shardCount(); s++) {
       shardByGroup.put(groupIds.of(s), s);
     }
-    this.catchUpTarget = new long[config.shardCount()];
-    java.util.Arrays.fill(catchUpTarget, -1);
+    this.readiness = new ShardReadiness(config.shardCount());
+    this.replayBudget = new ReplayBudget(policy.maxReplay());
+    registerReadinessGauges();
   }
 
   /** Opens the stores, starts the Ratis server and joins every shard group. */
@@ -129,7 +135,14 @@ public final class ShardGroupHost implements AutoCloseable {
         .setStateMachineRegistry(this::newStateMachine)
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
+    long logBytes = RaftLogFiles.bytesUnder(config.dataDir().resolve("raft"));
+    long startNanos = System.nanoTime();
     server.start();
+    long startedNanos = System.nanoTime() - startNanos;
+    replayBudget.recordLoad(logBytes, startedNanos);
+    LOG.info("node {}: Raft server started in {} ms, loading raft_log_bytes={} ({} MiB); replay estimate rate {} MiB/s",
+        config.nodeId(), TimeUnit.NANOSECONDS.toMillis(startedNanos), logBytes, logBytes >> 20,
+        replayBudget.loadBytesPerSecond() >> 20);
     timeline.reached("raft_started");
 
     List<RaftClient> clients = new ArrayList<>();
@@ -160,6 +173,9 @@ public final class ShardGroupHost implements AutoCloseable {
           config.shardCount(), this::leaderOf, this::caughtUp, this::claimLeadership);
       balancer.start(config.leaderBalanceInterval());
     }
+    replaySnapshots = new ReplayBudgetSnapshots(replayBudget, config.shardCount(), policy.logPurgeGap(),
+        this::logTail, this::takeSnapshot, metrics);
+    replaySnapshots.start(REPLAY_BUDGET_CHECK_INTERVAL);
     LOG.info("node {}: hosting {} shard groups of cluster '{}' with peers {}",
         config.nodeId(), config.shardCount(), config.clusterId(), config.peers());
   }
@@ -263,48 +279,118 @@ public final class ShardGroupHost implements AutoCloseable {
   }
 
   /**
-   * True once every local replica has applied at least the commit index its group had when this
-   * node first heard from a leader after start: the node has caught up and may serve.
+   * True once every hosted replica serves (see {@link ShardReadiness}: a leader is known and the
+   * replica applied the commit index its group had when this node first heard of it): the node
+   * has caught up and may serve. Stays true.
    */
   public boolean caughtUp() {
     if (caughtUp.get()) {
       return true;
     }
-    synchronized (this) {
-      if (server == null) {
-        return false;
-      }
-      Map<Integer, RaftServer.Division> divisions = new LinkedHashMap<>();
-      for (int shard = 0; shard < config.shardCount(); shard++) {
-        if (removed.isRemoved(shard)) {
-          continue;
-        }
-        try {
-          RaftServer.Division division = server.getDivision(groupIds.of(shard));
-          if (division.getInfo().getLeaderId() == null) {
-            return false;
-          }
-          divisions.put(shard, division);
-        } catch (IOException e) {
-          return false; // group not loaded yet
-        }
-      }
+    Map<Integer, ShardReadiness.Observation> observations = observeHosted();
+    if (server == null || observations.isEmpty()) {
+      return false;
+    }
+    if (observations.values().stream().allMatch(ShardReadiness.Observation::leaderKnown)) {
       timeline.reached("leaders_known");
-      for (Map.Entry<Integer, RaftServer.Division> e : divisions.entrySet()) {
-        int shard = e.getKey();
-        RaftServer.Division division = e.getValue();
-        if (catchUpTarget[shard] < 0) {
-          catchUpTarget[shard] = division.getRaftLog().getLastCommittedIndex();
-        }
-        if (division.getInfo().getLastAppliedIndex() < catchUpTarget[shard]) {
-          return false;
-        }
+    }
+    boolean all = true;
+    for (Map.Entry<Integer, ShardReadiness.Observation> e : observations.entrySet()) {
+      all &= readiness.observe(e.getKey(), e.getValue()).phase() == ShardReadiness.Phase.SERVING;
+    }
+    if (!all) {
+      return false;
+    }
+    if (caughtUp.compareAndSet(false, true)) {
+      timeline.reached("caught_up");
+      LOG.info("node {}: every shard replica caught up; serving", config.nodeId());
+    }
+    return true;
+  }
+
+  /**
+   * The readiness of every replica this node hosts (a replica an admin removed is not hosted),
+   * by shard. Never blocks on a group that is still loading: that one reads as opening.
+   */
+  public Map<Integer, ShardReadiness.Status> readiness() {
+    Map<Integer, ShardReadiness.Status> statuses = new LinkedHashMap<>();
+    observeHosted().forEach((shard, o) -> statuses.put(shard, readiness.observe(shard, o)));
+    return statuses;
+  }
+
+  private Map<Integer, ShardReadiness.Observation> observeHosted() {
+    Map<Integer, ShardReadiness.Observation> observations = new LinkedHashMap<>();
+    for (int shard = 0; shard < config.shardCount(); shard++) {
+      if (!removed.isRemoved(shard)) {
+        observations.put(shard, observe(shard));
       }
     }
-    caughtUp.set(true);
-    timeline.reached("caught_up");
-    LOG.info("node {}: every shard replica caught up; serving", config.nodeId());
-    return true;
+    return observations;
+  }
+
+  private ShardReadiness.Observation observe(int shard) {
+    RaftServer s = server;
+    ShardStateMachine replica = replicas.get(shard);
+    // Before its state machine runs, asking Ratis for the division would wait for the group
+    // to finish loading; a metrics scrape or status call must not.
+    if (s == null || replica == null || replica.getLifeCycleState() != LifeCycle.State.RUNNING) {
+      return ShardReadiness.Observation.notLoaded();
+    }
+    try {
+      RaftServer.Division division = s.getDivision(groupIds.of(shard));
+      var lastEntry = division.getRaftLog().getLastEntryTermIndex();
+      // A follower's own commit index never passes the end of its log, so a replica that
+      // missed entries would look caught up; the leader reports its commit index with every
+      // append, which is what the replica must reach. Until that report arrives the leader
+      // does not count as known.
+      RaftPeerId leader = division.getInfo().getLeaderId();
+      OptionalLong leaderCommit = leader == null ? OptionalLong.empty() : division.getCommitInfos().stream()
+          .filter(c -> leader.toByteString().equals(c.getServer().getId()))
+          .mapToLong(c -> c.getCommitIndex()).findFirst();
+      long committed = Math.max(division.getRaftLog().getLastCommittedIndex(), leaderCommit.orElse(-1));
+      return new ShardReadiness.Observation(true, replica.failure().map(Throwable::toString).orElse(null),
+          leaderCommit.isPresent(), division.getInfo().getLastAppliedIndex(), committed,
+          lastEntry == null ? -1 : lastEntry.getIndex());
+    } catch (IOException e) {
+      return ShardReadiness.Observation.notLoaded(); // group not loaded yet
+    }
+  }
+
+  /** A serving replica's retained Raft log, for the replay budget; empty otherwise. */
+  private Optional<ReplayBudgetSnapshots.Tail> logTail(int shard) {
+    RaftServer s = server;
+    ShardStateMachine replica = replicas.get(shard);
+    if (s == null || replica == null || removed.isRemoved(shard) || !readiness.serving(shard)) {
+      return Optional.empty();
+    }
+    try {
+      RaftServer.Division division = s.getDivision(groupIds.of(shard));
+      java.nio.file.Path dir = division.getRaftStorage().getStorageDir().getCurrentDir().toPath();
+      long snapshotIndex = replica.latestArtifact().map(a -> a.index().index()).orElse(-1L);
+      return Optional.of(new ReplayBudgetSnapshots.Tail(RaftLogFiles.bytesIn(dir), RaftLogFiles.closedBytesIn(dir),
+          division.getInfo().getLastAppliedIndex(), snapshotIndex));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Phase, replay and catch-up gauges per shard (see docs/operations.md). */
+  private void registerReadinessGauges() {
+    for (int s = 0; s < config.shardCount(); s++) {
+      int shard = s;
+      for (ShardReadiness.Phase phase : ShardReadiness.Phase.values()) {
+        metrics.gauge(MetricNames.shardPhase(shard, phase.label()),
+            () -> () -> readinessOf(shard).map(r -> r.phase() == phase ? 1 : 0).orElse(0));
+      }
+      metrics.gauge(MetricNames.shardReplayEntriesLeft(shard),
+          () -> () -> readinessOf(shard).map(ShardReadiness.Status::entriesLeft).orElse(0L));
+      metrics.gauge(MetricNames.shardCatchUpLagEntries(shard),
+          () -> () -> readinessOf(shard).map(ShardReadiness.Status::lagEntries).orElse(-1L));
+    }
+  }
+
+  private Optional<ShardReadiness.Status> readinessOf(int shard) {
+    return removed.isRemoved(shard) ? Optional.empty() : Optional.of(readiness.observe(shard, observe(shard)));
   }
 
   /** Operator actions (status, leadership, membership). Valid after {@link #start()}. */
@@ -379,6 +465,9 @@ public final class ShardGroupHost implements AutoCloseable {
   public synchronized void close() {
     if (balancer != null) {
       balancer.close();
+    }
+    if (replaySnapshots != null) {
+      replaySnapshots.close();
     }
     if (raftClient != null) {
       try {

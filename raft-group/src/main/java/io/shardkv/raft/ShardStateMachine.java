@@ -425,6 +425,11 @@ public final class ShardStateMachine extends BaseStateMachine {
     return s;
   }
 
+  /** The store failure that stopped this replica's applying, if any (invariant 8). */
+  Optional<Throwable> failure() {
+    return Optional.ofNullable(failure);
+  }
+
   /** Durable applied index of the local store, or empty if unknown. */
   Optional<AppliedIndex> durableAppliedIndex() {
     LmdbShardStore s = store;

@@ -22,6 +22,7 @@ import io.shardkv.api.v1.TransferLeaderRequest;
 import io.shardkv.api.v1.TransferLeaderResponse;
 import io.shardkv.raft.ColdStartReport;
 import io.shardkv.raft.ReplicaStatus;
+import io.shardkv.raft.ShardReadiness;
 import io.shardkv.raft.ShardAdministration;
 import io.shardkv.raft.ShardGroupHost;
 import io.shardkv.server.ShardkvConfig.Peer;
@@ -67,9 +68,14 @@ final class AdminService extends AdminGrpc.AdminImplBase {
       ClusterStatusResponse.Builder b = ClusterStatusResponse.newBuilder()
           .setAnsweredBy(config.nodeId())
           .setMinAppliedIndex(minApplied.appliedIndex().map(AppliedIndex::index).orElse(-1L));
-      b.addAllNodes(nodeStatuses());
+      Map<Integer, ShardReadiness.Status> readiness = host.readiness();
+      b.addAllNodes(nodeStatuses(readiness));
       for (ReplicaStatus s : administration.status()) {
-        b.addShards(toProto(s));
+        ShardStatus.Builder shard = toProto(s).toBuilder();
+        if (s.hosted() && readiness.containsKey(s.shard())) {
+          shard.setReadiness(toProto(readiness.get(s.shard())));
+        }
+        b.addShards(shard);
       }
       return b.build();
     });
@@ -89,7 +95,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   }
 
   /** Every configured node with its health, asked in parallel with a short deadline. */
-  private List<NodeStatus> nodeStatuses() {
+  private List<NodeStatus> nodeStatuses(Map<Integer, ShardReadiness.Status> readiness) {
     Map<Peer, ListenableFuture<HealthCheckResponse>> asked = new LinkedHashMap<>();
     for (Peer p : config.peers()) {
       if (!p.id().equals(config.nodeId())) {
@@ -119,6 +125,8 @@ final class AdminService extends AdminGrpc.AdminImplBase {
           .setClientAddress(p.host() + ":" + p.clientPort())
           .setHealth(health)
           .setSelf(p.id().equals(config.nodeId()))
+          .setNotServingReason(p.id().equals(config.nodeId()) && !selfServing.getAsBoolean()
+              ? notServingReason(readiness) : "")
           .build());
     }
     return nodes;
@@ -140,6 +148,26 @@ final class AdminService extends AdminGrpc.AdminImplBase {
         .setSnapshotIndex(s.snapshotIndex().map(AppliedIndex::index).orElse(-1L));
     s.coldStart().ifPresent(c -> b.setColdStart(toProto(c)));
     return b.build();
+  }
+
+  /** One line naming every shard of this node that does not serve yet, with its phase. */
+  static String notServingReason(Map<Integer, ShardReadiness.Status> readiness) {
+    String shards = readiness.values().stream()
+        .filter(r -> r.phase() != ShardReadiness.Phase.SERVING)
+        .map(r -> "shard " + r.shard() + " " + r.phase().label() + " (" + r.detail() + ")")
+        .collect(java.util.stream.Collectors.joining("; "));
+    return shards.isEmpty() ? "every shard serves; the node reports SERVING within moments" : shards;
+  }
+
+  private static io.shardkv.api.v1.ShardReadiness toProto(ShardReadiness.Status r) {
+    return io.shardkv.api.v1.ShardReadiness.newBuilder()
+        .setPhase(r.phase().label())
+        .setEntriesLeft(r.entriesLeft())
+        .setEntriesPerSecond(r.entriesPerSecond())
+        .setEtaMs(r.etaMillis().orElse(-1))
+        .setLagEntries(r.lagEntries())
+        .setDetail(r.detail())
+        .build();
   }
 
   private static ColdStart toProto(ColdStartReport r) {

@@ -15,6 +15,7 @@ import io.shardkv.raft.TlsFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.Optional;
 import javax.security.auth.x500.X500Principal;
 import io.shardkv.store.LmdbShardStore;
@@ -173,7 +174,7 @@ public final class ConfigLoader {
     RaftSettings raft = new RaftSettings(r.getDuration("request-timeout"),
         r.getLong("snapshot-auto-trigger-entries"), positive(r, "raft.snapshots-kept"),
         r.getBytes("log-segment-size"), positive(r, "raft.log-purge-gap"), proposals(r),
-        r.getDuration("leader-balance-interval"), r.getBoolean("leader-lease-reads"));
+        r.getDuration("leader-balance-interval"), r.getBoolean("leader-lease-reads"), maxReplay(r));
     if (raft.leaderBalanceInterval().isNegative()) {
       throw new ConfigError("shardkv.raft.leader-balance-interval: must be >= 0 (0 turns balancing off)");
     }
@@ -185,6 +186,14 @@ public final class ConfigLoader {
     }
     return new ShardkvConfig(clusterId, nodeId, shards, Path.of(nonBlank(c, "data-dir")), peers, client,
         metrics, limits, store, raft, security(c.getConfig("security")));
+  }
+
+  private static Duration maxReplay(Config raft) {
+    double seconds = raft.getDouble("max-replay-seconds");
+    if (!(seconds > 0) || seconds > 3600) {
+      throw new ConfigError("shardkv.raft.max-replay-seconds: must be more than 0 and at most 3600, got " + seconds);
+    }
+    return Duration.ofNanos((long) (seconds * 1e9));
   }
 
   private static ProposalPolicy proposals(Config raft) {

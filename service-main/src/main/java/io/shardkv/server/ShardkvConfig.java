@@ -43,7 +43,7 @@ public record ShardkvConfig(String clusterId, String nodeId, int shards, Path da
   /** Replication settings. */
   public record RaftSettings(Duration requestTimeout, long snapshotAutoTriggerEntries, int snapshotsKept,
       long logSegmentBytes, int logPurgeGap, ProposalPolicy proposals, Duration leaderBalanceInterval,
-      boolean leaderLeaseReads) {}
+      boolean leaderLeaseReads, Duration maxReplay) {}
 
   public Peer self() {
     return peers.stream().filter(p -> p.id().equals(nodeId)).findFirst().orElseThrow();
@@ -62,6 +62,6 @@ public record ShardkvConfig(String clusterId, String nodeId, int shards, Path da
 
   public ReplicationPolicy replicationPolicy() {
     return new ReplicationPolicy(raft.snapshotAutoTriggerEntries(), raft.snapshotsKept(),
-        raft.logSegmentBytes(), raft.logPurgeGap());
+        raft.logSegmentBytes(), raft.logPurgeGap(), raft.maxReplay());
   }
 }
