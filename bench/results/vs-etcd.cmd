@@ -1,1 +1,1 @@
-bench/vs-etcd.sh   # 2 cores, load average 1.11 15.75 21.71 at start, 2026-12-02
+bench/vs-etcd.sh   # 2 cores, load average 0.71 7.31 8.99 at start, 2026-12-02
