@@ -253,4 +253,36 @@ class ShardGroupHostTest {
           .as(key).isTrue();
     }
   }
+
+  /** A node stopping gracefully first hands every shard it leads to a peer, which leads at once. */
+  @Test
+  void aStoppingLeaderHandsItsShardsToAPeerBeforeItGoes() throws Exception {
+    peers = List.of(new PeerAddress("n1", "127.0.0.1", freePort()),
+        new PeerAddress("n2", "127.0.0.1", freePort()),
+        new PeerAddress("n3", "127.0.0.1", freePort()));
+    for (int i = 1; i <= 3; i++) {
+      hosts.add(startHost(i));
+    }
+    for (ShardGroupHost h : hosts) {
+      await("caught up", h::caughtUp);
+    }
+    for (int shard = 0; shard < SHARDS; shard++) {
+      hosts.get(0).administration().transferLeader(shard, "n1");
+      hosts.get(0).client().submit(shard, put("before" + shard, "v")).get();
+    }
+
+    assertThat(hosts.get(0).handOffLeadership(Duration.ofSeconds(5))).containsExactly(0, 1);
+    // Right away, without an election timeout: a peer leads each shard, as it knows itself.
+    for (int shard = 0; shard < SHARDS; shard++) {
+      int s = shard;
+      assertThat(java.util.stream.Stream.of("n2", "n3").anyMatch(id -> hostsByNode.get(id).administration()
+          .status().get(s).leader().equals(java.util.Optional.of(id))))
+          .as("shard %d led by n2 or n3 as soon as the hand-off returns", shard).isTrue();
+    }
+    hosts.get(0).close();
+    for (int shard = 0; shard < SHARDS; shard++) {
+      hosts.get(1).client().submit(shard, put("after" + shard, "v")).get(20, TimeUnit.SECONDS);
+    }
+  }
+
 }

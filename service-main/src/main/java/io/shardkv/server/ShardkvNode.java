@@ -53,6 +53,8 @@ public final class ShardkvNode implements AutoCloseable {
   private MetricsServer metricsServer;
   private Server server;
   private volatile boolean serving;
+  /** Per shard; the transfers run in parallel, so a stop waits at most about this long for them. */
+  private static final java.time.Duration HAND_OFF_TIMEOUT = java.time.Duration.ofSeconds(1);
   private final StartupTimeline timeline;
 
   @Inject
@@ -128,11 +130,15 @@ public final class ShardkvNode implements AutoCloseable {
     return serving;
   }
 
-  /** Graceful stop: NOT_SERVING, drain gRPC, stop the groups, close the rest. */
+  /**
+   * Graceful stop: NOT_SERVING, hand the shards this node leads to peers (so their groups do
+   * not wait out an election timeout), drain gRPC, stop the groups, close the rest.
+   */
   @Override
   public synchronized void close() {
     health.enterTerminalState();
     readiness.shutdownNow();
+    host.handOffLeadership(HAND_OFF_TIMEOUT);
     if (server != null) {
       server.shutdown();
       try {
