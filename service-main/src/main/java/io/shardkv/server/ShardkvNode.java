@@ -111,6 +111,9 @@ public final class ShardkvNode implements AutoCloseable {
             minApplied.appliedIndex().orElseThrow());
       }
     }, 0, 50, TimeUnit.MILLISECONDS);
+    FollowerTimeoutReport timeouts = new FollowerTimeoutReport(MetricRegistries.global(), config.nodeId(),
+        RatisMetricsCollector.shardsByGroupName(new GroupIds(config.clusterId()), config.shards()));
+    readiness.scheduleWithFixedDelay(timeouts::check, 5, 5, TimeUnit.SECONDS);
     LOG.info("node {} listening: client {}:{}, raft {}:{}, metrics {}:{}/metrics, data {}", config.nodeId(),
         config.client().host(), server.getPort(), config.self().host(), config.self().raftPort(),
         config.metrics().host(), metricsServer.port(), config.dataDir().toAbsolutePath());

@@ -21,4 +21,15 @@ class LoggingConfigTest {
     }
     assertThat(config.getProperty("org.slf4j.simpleLogger.log." + OrderedAsync.LOG.getName())).isEqualTo("off");
   }
+
+  /** FollowerTimeoutReport says it once instead; this is the logger Ratis logs each timeout on. */
+  @Test
+  void perRequestAppendTimeoutsAreNotLogged() throws Exception {
+    Properties config = new Properties();
+    try (InputStream in = LoggingConfigTest.class.getResourceAsStream("/simplelogger.properties")) {
+      config.load(in);
+    }
+    assertThat(config.getProperty("org.slf4j.simpleLogger.log."
+        + org.apache.ratis.grpc.server.GrpcLogAppender.LOG.getName())).isEqualTo("error");
+  }
 }
