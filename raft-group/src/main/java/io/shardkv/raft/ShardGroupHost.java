@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -34,7 +33,6 @@ import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachine;
-import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +63,7 @@ public final class ShardGroupHost implements AutoCloseable {
   private final Map<RaftGroupId, Integer> shardByGroup = new HashMap<>();
   private final Map<Integer, ShardStateMachine> replicas = new ConcurrentHashMap<>();
   private final ShardReadiness readiness;
+  private final DivisionReader divisions;
   private final ReplayBudget replayBudget;
   private ReplayBudgetSnapshots replaySnapshots;
   private static final Duration REPLAY_BUDGET_CHECK_INTERVAL = Duration.ofSeconds(1);
@@ -117,6 +116,7 @@ public final class ShardGroupHost implements AutoCloseable {
       shardByGroup.put(groupIds.of(s), s);
     }
     this.readiness = new ShardReadiness(config.shardCount());
+    this.divisions = new DivisionReader(() -> server, groupIds, replicas);
     this.replayBudget = new ReplayBudget(policy.maxReplay());
     registerReadinessGauges();
   }
@@ -329,49 +329,12 @@ public final class ShardGroupHost implements AutoCloseable {
   }
 
   private ShardReadiness.Observation observe(int shard) {
-    RaftServer s = server;
-    ShardStateMachine replica = replicas.get(shard);
-    // Before its state machine runs, asking Ratis for the division would wait for the group
-    // to finish loading; a metrics scrape or status call must not.
-    if (s == null || replica == null || replica.getLifeCycleState() != LifeCycle.State.RUNNING) {
-      return ShardReadiness.Observation.notLoaded();
-    }
-    try {
-      RaftServer.Division division = s.getDivision(groupIds.of(shard));
-      var lastEntry = division.getRaftLog().getLastEntryTermIndex();
-      // A follower's own commit index never passes the end of its log, so a replica that
-      // missed entries would look caught up; the leader reports its commit index with every
-      // append, which is what the replica must reach. Until that report arrives the leader
-      // does not count as known.
-      RaftPeerId leader = division.getInfo().getLeaderId();
-      OptionalLong leaderCommit = leader == null ? OptionalLong.empty() : division.getCommitInfos().stream()
-          .filter(c -> leader.toByteString().equals(c.getServer().getId()))
-          .mapToLong(c -> c.getCommitIndex()).findFirst();
-      long committed = Math.max(division.getRaftLog().getLastCommittedIndex(), leaderCommit.orElse(-1));
-      return new ShardReadiness.Observation(true, replica.failure().map(Throwable::toString).orElse(null),
-          leaderCommit.isPresent(), division.getInfo().getLastAppliedIndex(), committed,
-          lastEntry == null ? -1 : lastEntry.getIndex());
-    } catch (IOException e) {
-      return ShardReadiness.Observation.notLoaded(); // group not loaded yet
-    }
+    return divisions.observe(shard);
   }
 
   /** A serving replica's retained Raft log, for the replay budget; empty otherwise. */
   private Optional<ReplayBudgetSnapshots.Tail> logTail(int shard) {
-    RaftServer s = server;
-    ShardStateMachine replica = replicas.get(shard);
-    if (s == null || replica == null || removed.isRemoved(shard) || !readiness.serving(shard)) {
-      return Optional.empty();
-    }
-    try {
-      RaftServer.Division division = s.getDivision(groupIds.of(shard));
-      java.nio.file.Path dir = division.getRaftStorage().getStorageDir().getCurrentDir().toPath();
-      long snapshotIndex = replica.latestArtifact().map(a -> a.index().index()).orElse(-1L);
-      return Optional.of(new ReplayBudgetSnapshots.Tail(RaftLogFiles.bytesIn(dir), RaftLogFiles.closedBytesIn(dir),
-          division.getInfo().getLastAppliedIndex(), snapshotIndex));
-    } catch (IOException e) {
-      return Optional.empty();
-    }
+    return removed.isRemoved(shard) || !readiness.serving(shard) ? Optional.empty() : divisions.logTail(shard);
   }
 
   /** Phase, replay and catch-up gauges per shard (see docs/operations.md). */
@@ -482,7 +445,8 @@ public final class ShardGroupHost implements AutoCloseable {
     long start = System.nanoTime();
     Map<Integer, CompletableFuture<Optional<String>>> transfers = new LinkedHashMap<>();
     for (int shard = 0; shard < config.shardCount(); shard++) {
-      Optional<String> target = handOffTarget(s, shard);
+      Optional<String> target = removed.isRemoved(shard) ? Optional.empty()
+          : divisions.handOffTarget(shard, config.nodeId());
       if (target.isPresent()) {
         int sh = shard;
         transfers.put(shard, CompletableFuture.supplyAsync(() -> {
@@ -506,26 +470,6 @@ public final class ShardGroupHost implements AutoCloseable {
           config.nodeId(), moved.size(), transfers.size(), to, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
     }
     return moved;
-  }
-
-  /** The peer to hand {@code shard}'s leadership to if this node leads it: the most committed one. */
-  private Optional<String> handOffTarget(RaftServer s, int shard) {
-    if (removed.isRemoved(shard)) {
-      return Optional.empty();
-    }
-    try {
-      RaftServer.Division division = s.getDivision(groupIds.of(shard));
-      if (!division.getInfo().isLeader()) {
-        return Optional.empty();
-      }
-      String self = config.nodeId();
-      return division.getCommitInfos().stream()
-          .filter(c -> !c.getServer().getId().toStringUtf8().equals(self))
-          .max(java.util.Comparator.comparingLong(c -> c.getCommitIndex()))
-          .map(c -> c.getServer().getId().toStringUtf8());
-    } catch (IOException e) {
-      return Optional.empty();
-    }
   }
 
   @Override
