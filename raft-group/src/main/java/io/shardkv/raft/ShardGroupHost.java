@@ -443,21 +443,35 @@ public final class ShardGroupHost implements AutoCloseable {
       return List.of();
     }
     long start = System.nanoTime();
-    Map<Integer, CompletableFuture<Optional<String>>> transfers = new LinkedHashMap<>();
+    Map<Integer, String> targets = new LinkedHashMap<>();
     for (int shard = 0; shard < config.shardCount(); shard++) {
-      Optional<String> target = removed.isRemoved(shard) ? Optional.empty()
-          : divisions.handOffTarget(shard, config.nodeId());
-      if (target.isPresent()) {
+      if (!removed.isRemoved(shard)) {
         int sh = shard;
-        transfers.put(shard, CompletableFuture.supplyAsync(() -> {
-          try {
-            return Optional.of(administration().transferLeader(sh, target.get(), timeout));
-          } catch (IOException | RuntimeException e) {
-            LOG.debug("shard {}: hand-off to {} failed: {}", sh, target.get(), e.toString());
-            return Optional.<String>empty();
-          }
-        }));
+        divisions.handOffTarget(shard, config.nodeId()).ifPresent(target -> targets.put(sh, target));
       }
+    }
+    if (targets.isEmpty()) {
+      return List.of();
+    }
+    // A thread per transfer: each blocks until its target leads or the timeout passes, and the
+    // common pool has a single thread on two cores, which would run them one after another.
+    ExecutorService pool = Executors.newFixedThreadPool(targets.size(), r -> {
+      Thread t = new Thread(r, "shardkv-hand-off");
+      t.setDaemon(true);
+      return t;
+    });
+    Map<Integer, CompletableFuture<Optional<String>>> transfers = new LinkedHashMap<>();
+    try {
+      targets.forEach((shard, target) -> transfers.put(shard, CompletableFuture.supplyAsync(() -> {
+        try {
+          return Optional.of(administration().transferLeader(shard, target, timeout));
+        } catch (IOException | RuntimeException e) {
+          LOG.debug("shard {}: hand-off to {} failed: {}", shard, target, e.toString());
+          return Optional.<String>empty();
+        }
+      }, pool)));
+    } finally {
+      pool.shutdown();
     }
     List<Integer> moved = new ArrayList<>();
     Map<Integer, String> to = new LinkedHashMap<>();
@@ -465,10 +479,8 @@ public final class ShardGroupHost implements AutoCloseable {
       moved.add(shard);
       to.put(shard, node);
     }));
-    if (!transfers.isEmpty()) {
-      LOG.info("node {}: before stopping, handed leadership of {} of the {} shards it led to peers {} in {} ms",
-          config.nodeId(), moved.size(), transfers.size(), to, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-    }
+    LOG.info("node {}: before stopping, handed leadership of {} of the {} shards it led to peers {} in {} ms",
+        config.nodeId(), moved.size(), transfers.size(), to, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
     return moved;
   }
 
