@@ -32,7 +32,7 @@ final class DivisionReader {
   /** {@code shard}'s replica as {@link ShardReadiness} needs it. */
   ShardReadiness.Observation observe(int shard) {
     ShardStateMachine replica = replicas.get(shard);
-    Optional<RaftServer.Division> loaded = division(shard);
+    Optional<RaftServer.Division> loaded = division(shard, replica);
     if (loaded.isEmpty()) {
       return ShardReadiness.Observation.notLoaded();
     }
@@ -54,7 +54,7 @@ final class DivisionReader {
   /** {@code shard}'s retained Raft log on this node, if its group is loaded. */
   Optional<ReplayBudgetSnapshots.Tail> logTail(int shard) {
     ShardStateMachine replica = replicas.get(shard);
-    Optional<RaftServer.Division> division = division(shard);
+    Optional<RaftServer.Division> division = division(shard, replica);
     if (division.isEmpty()) {
       return Optional.empty();
     }
@@ -70,15 +70,18 @@ final class DivisionReader {
 
   /** If this node leads {@code shard}: the peer that has committed the most, to hand it to. */
   Optional<String> handOffTarget(int shard, String self) {
-    return division(shard).filter(d -> d.getInfo().isLeader()).flatMap(d -> d.getCommitInfos().stream()
+    return division(shard, replicas.get(shard)).filter(d -> d.getInfo().isLeader()).flatMap(d -> d.getCommitInfos().stream()
         .filter(c -> !c.getServer().getId().toStringUtf8().equals(self))
         .max(Comparator.comparingLong(c -> c.getCommitIndex()))
         .map(c -> c.getServer().getId().toStringUtf8()));
   }
 
-  private Optional<RaftServer.Division> division(int shard) {
+  /**
+   * The caller reads {@code replica} once and passes it, so the replica it goes on to use is the
+   * one checked here (an admin's RemoveReplica takes it out of the map meanwhile).
+   */
+  private Optional<RaftServer.Division> division(int shard, ShardStateMachine replica) {
     RaftServer s = server.get();
-    ShardStateMachine replica = replicas.get(shard);
     // Before its state machine runs, asking Ratis for the division would wait for the group
     // to finish loading.
     if (s == null || replica == null || replica.getLifeCycleState() != LifeCycle.State.RUNNING) {

@@ -322,14 +322,10 @@ public final class ShardGroupHost implements AutoCloseable {
     Map<Integer, ShardReadiness.Observation> observations = new LinkedHashMap<>();
     for (int shard = 0; shard < config.shardCount(); shard++) {
       if (!removed.isRemoved(shard)) {
-        observations.put(shard, observe(shard));
+        observations.put(shard, divisions.observe(shard));
       }
     }
     return observations;
-  }
-
-  private ShardReadiness.Observation observe(int shard) {
-    return divisions.observe(shard);
   }
 
   /** A serving replica's retained Raft log, for the replay budget; empty otherwise. */
@@ -353,7 +349,7 @@ public final class ShardGroupHost implements AutoCloseable {
   }
 
   private Optional<ShardReadiness.Status> readinessOf(int shard) {
-    return removed.isRemoved(shard) ? Optional.empty() : Optional.of(readiness.observe(shard, observe(shard)));
+    return removed.isRemoved(shard) ? Optional.empty() : Optional.of(readiness.observe(shard, divisions.observe(shard)));
   }
 
   /** Operator actions (status, leadership, membership). Valid after {@link #start()}. */
