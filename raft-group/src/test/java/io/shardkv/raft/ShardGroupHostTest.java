@@ -72,6 +72,19 @@ class ShardGroupHostTest {
     return host;
   }
 
+  /** Three hosts n1-n3 on fresh loopback ports, each caught up. */
+  private void startThreeHosts(ReplicationPolicy policy) throws Exception {
+    peers = List.of(new PeerAddress("n1", "127.0.0.1", freePort()),
+        new PeerAddress("n2", "127.0.0.1", freePort()),
+        new PeerAddress("n3", "127.0.0.1", freePort()));
+    for (int i = 1; i <= 3; i++) {
+      hosts.add(startHost(i, policy));
+    }
+    for (ShardGroupHost h : hosts) {
+      await("caught up", h::caughtUp);
+    }
+  }
+
   /** Data entries handed to the state machine (one per applyTransaction call). */
   private long appliedEntries(String node, int shard) {
     return metricsByNode.get(node).histogram(MetricNames.applyBatchOps(shard)).getCount();
@@ -99,15 +112,7 @@ class ShardGroupHostTest {
 
   @Test
   void replicatesEveryShardAndReplaysOnlyWhatTheStoreLacksAfterRestart() throws Exception {
-    peers = List.of(new PeerAddress("n1", "127.0.0.1", freePort()),
-        new PeerAddress("n2", "127.0.0.1", freePort()),
-        new PeerAddress("n3", "127.0.0.1", freePort()));
-    for (int i = 1; i <= 3; i++) {
-      hosts.add(startHost(i));
-    }
-    for (ShardGroupHost h : hosts) {
-      await("caught up", h::caughtUp);
-    }
+    startThreeHosts(ReplicationPolicy.defaults());
 
     for (int shard = 0; shard < SHARDS; shard++) {
       long index = hosts.get(0).client().submit(shard, put("k" + shard, "v" + shard)).get().getIndex();
@@ -135,17 +140,9 @@ class ShardGroupHostTest {
 
   @Test
   void afterASkipOnlyTheTailIsAppliedAndALaggingFollowerInstallsTheLeadersSnapshot() throws Exception {
-    peers = List.of(new PeerAddress("n1", "127.0.0.1", freePort()),
-        new PeerAddress("n2", "127.0.0.1", freePort()),
-        new PeerAddress("n3", "127.0.0.1", freePort()));
     // Small segments so a snapshot lets Ratis purge closed segments in this short test.
     ReplicationPolicy policy = new ReplicationPolicy(1_000_000, 2, 2048, 8);
-    for (int i = 1; i <= 3; i++) {
-      hosts.add(startHost(i, policy));
-    }
-    for (ShardGroupHost h : hosts) {
-      await("caught up", h::caughtUp);
-    }
+    startThreeHosts(policy);
     for (int i = 0; i < 40; i++) {
       hosts.get(0).client().submit(0, put("a" + i, "v")).get();
     }
@@ -199,15 +196,7 @@ class ShardGroupHostTest {
    */
   @Test
   void writesThroughEveryNodeSucceedWhileLeadershipMoves() throws Exception {
-    peers = List.of(new PeerAddress("n1", "127.0.0.1", freePort()),
-        new PeerAddress("n2", "127.0.0.1", freePort()),
-        new PeerAddress("n3", "127.0.0.1", freePort()));
-    for (int i = 1; i <= 3; i++) {
-      hosts.add(startHost(i));
-    }
-    for (ShardGroupHost h : hosts) {
-      await("caught up", h::caughtUp);
-    }
+    startThreeHosts(ReplicationPolicy.defaults());
     java.util.concurrent.atomic.AtomicBoolean moving = new java.util.concurrent.atomic.AtomicBoolean(true);
     java.util.Queue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
     java.util.Queue<String> acknowledged = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -257,15 +246,7 @@ class ShardGroupHostTest {
   /** A node stopping gracefully first hands every shard it leads to a peer, which leads at once. */
   @Test
   void aStoppingLeaderHandsItsShardsToAPeerBeforeItGoes() throws Exception {
-    peers = List.of(new PeerAddress("n1", "127.0.0.1", freePort()),
-        new PeerAddress("n2", "127.0.0.1", freePort()),
-        new PeerAddress("n3", "127.0.0.1", freePort()));
-    for (int i = 1; i <= 3; i++) {
-      hosts.add(startHost(i));
-    }
-    for (ShardGroupHost h : hosts) {
-      await("caught up", h::caughtUp);
-    }
+    startThreeHosts(ReplicationPolicy.defaults());
     for (int shard = 0; shard < SHARDS; shard++) {
       hosts.get(0).administration().transferLeader(shard, "n1");
       hosts.get(0).client().submit(shard, put("before" + shard, "v")).get();
