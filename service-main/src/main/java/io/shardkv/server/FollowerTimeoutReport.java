@@ -5,12 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.ratis.metrics.MetricRegistries;
-import org.apache.ratis.metrics.MetricRegistryInfo;
-import org.apache.ratis.metrics.RatisMetricRegistry;
-import org.apache.ratis.metrics.impl.RatisMetricRegistryImpl;
 import org.apache.ratis.thirdparty.com.codahale.metrics.Counter;
-import org.apache.ratis.thirdparty.com.codahale.metrics.Metric;
-import org.apache.ratis.thirdparty.com.codahale.metrics.MetricRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,17 +24,13 @@ final class FollowerTimeoutReport {
   /** What one check found for one leader-follower pair of one shard. */
   record Event(int shard, String follower, boolean timingOut, long timedOut) {}
 
-  private final MetricRegistries registries;
-  private final String selfPeer;
-  private final Map<String, Integer> shardByGroup;
+  private final OwnRatisMetrics own;
   private final Map<String, Long> lastCount = new HashMap<>();
   private final Map<String, Long> sinceCount = new HashMap<>();
 
   /** Same arguments as {@link RatisMetricsCollector}. */
   FollowerTimeoutReport(MetricRegistries registries, String selfPeer, Map<String, Integer> shardByGroup) {
-    this.registries = registries;
-    this.selfPeer = selfPeer;
-    this.shardByGroup = Map.copyOf(shardByGroup);
+    this.own = new OwnRatisMetrics(registries, selfPeer, shardByGroup);
   }
 
   /**
@@ -78,27 +69,13 @@ final class FollowerTimeoutReport {
   /** Timed-out append requests (heartbeats and entries) per "shard\0follower" of this node. */
   private Map<String, Long> counts() {
     Map<String, Long> counts = new HashMap<>();
-    for (RatisMetricRegistry registry : registries.getMetricRegistries()) {
-      if (!(registry instanceof RatisMetricRegistryImpl impl)) {
-        continue;
+    own.forEach((info, group, shard, name, metric) -> {
+      int cut = name.indexOf(TIMEOUT_COUNTER);
+      if (shard != null && "log_appender".equals(info.getMetricsComponentName()) && cut > 0
+          && metric instanceof Counter c) {
+        counts.merge(shard + "\u0000" + name.substring(0, cut), c.getCount(), Long::sum);
       }
-      MetricRegistryInfo info = impl.getMetricRegistryInfo();
-      String member = info.getPrefix();
-      int at = member.lastIndexOf('@');
-      Integer shard = at < 0 ? null : shardByGroup.get(member.substring(at + 1));
-      if (shard == null || !member.substring(0, at).equals(selfPeer)
-          || !"log_appender".equals(info.getMetricsComponentName())) {
-        continue;
-      }
-      String prefix = MetricRegistry.name(info.getApplicationName(), info.getMetricsComponentName(), member) + ".";
-      for (Map.Entry<String, Metric> e : impl.getDropWizardMetricRegistry().getMetrics().entrySet()) {
-        String name = e.getKey().startsWith(prefix) ? e.getKey().substring(prefix.length()) : "";
-        int cut = name.indexOf(TIMEOUT_COUNTER);
-        if (cut > 0 && e.getValue() instanceof Counter c) {
-          counts.merge(shard + "\u0000" + name.substring(0, cut), c.getCount(), Long::sum);
-        }
-      }
-    }
+    });
     return counts;
   }
 }

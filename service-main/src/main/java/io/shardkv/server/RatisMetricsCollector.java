@@ -14,12 +14,9 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.ratis.metrics.MetricRegistries;
 import org.apache.ratis.metrics.MetricRegistryInfo;
-import org.apache.ratis.metrics.RatisMetricRegistry;
-import org.apache.ratis.metrics.impl.RatisMetricRegistryImpl;
 import org.apache.ratis.thirdparty.com.codahale.metrics.Counter;
 import org.apache.ratis.thirdparty.com.codahale.metrics.Gauge;
 import org.apache.ratis.thirdparty.com.codahale.metrics.Metric;
-import org.apache.ratis.thirdparty.com.codahale.metrics.MetricRegistry;
 import org.apache.ratis.thirdparty.com.codahale.metrics.Snapshot;
 import org.apache.ratis.thirdparty.com.codahale.metrics.Timer;
 
@@ -43,9 +40,7 @@ final class RatisMetricsCollector extends Collector {
   private static final double[] QUANTILES = {0.5, 0.75, 0.95, 0.98, 0.99, 0.999};
   private static final double SECONDS_PER_NANO = 1e-9;
 
-  private final MetricRegistries registries;
-  private final String selfPeer;
-  private final Map<String, Integer> shardByGroup;
+  private final OwnRatisMetrics own;
 
   /**
    * @param registries where Ratis keeps its metrics ({@link MetricRegistries#global()})
@@ -54,9 +49,7 @@ final class RatisMetricsCollector extends Collector {
    *     see {@link #shardsByGroupName}
    */
   RatisMetricsCollector(MetricRegistries registries, String selfPeer, Map<String, Integer> shardByGroup) {
-    this.registries = registries;
-    this.selfPeer = selfPeer;
-    this.shardByGroup = Map.copyOf(shardByGroup);
+    this.own = new OwnRatisMetrics(registries, selfPeer, shardByGroup);
   }
 
   /** Shard by the group name Ratis puts in its registry names and log lines. */
@@ -71,51 +64,30 @@ final class RatisMetricsCollector extends Collector {
   @Override
   public List<MetricFamilySamples> collect() {
     Map<Family, List<Sample>> samples = new LinkedHashMap<>();
-    for (RatisMetricRegistry registry : registries.getMetricRegistries()) {
-      // Only the default implementation exposes its Dropwizard registry; Ratis's
-      // ratis-metrics-dropwizard3 alternative is not on our classpath.
-      if (registry instanceof RatisMetricRegistryImpl impl) {
-        collect(impl, samples);
-      }
-    }
+    own.forEach((info, group, shard, name, metric) -> collect(info, group, shard, name, metric, samples));
     List<MetricFamilySamples> families = new ArrayList<>();
     samples.forEach((family, list) -> families.add(new MetricFamilySamples(
         familyName(family), type(family.kind()), family.help(), list)));
     return families;
   }
 
-  private void collect(RatisMetricRegistryImpl registry, Map<Family, List<Sample>> samples) {
-    MetricRegistryInfo info = registry.getMetricRegistryInfo();
-    // The registry prefix is the division's member id, "<peer>@<group>".
-    String member = info.getPrefix();
-    int at = member.lastIndexOf('@');
-    if (at < 0 || !member.substring(0, at).equals(selfPeer)) {
+  private static void collect(MetricRegistryInfo info, String group, Integer shard, String name, Metric metric,
+      Map<Family, List<Sample>> samples) {
+    Optional<Target> target = RatisMetricMapping.target(info.getApplicationName(), info.getMetricsComponentName(), name);
+    if (target.isEmpty()) {
       return;
     }
-    String group = member.substring(at + 1);
-    Integer shard = shardByGroup.get(group);
-    String namePrefix = MetricRegistry.name(info.getApplicationName(), info.getMetricsComponentName(), member) + ".";
-    for (Map.Entry<String, Metric> e : registry.getDropWizardMetricRegistry().getMetrics().entrySet()) {
-      if (!e.getKey().startsWith(namePrefix)) {
-        continue;
-      }
-      String name = e.getKey().substring(namePrefix.length());
-      Optional<Target> target = RatisMetricMapping.target(info.getApplicationName(), info.getMetricsComponentName(), name);
-      if (target.isEmpty()) {
-        continue;
-      }
-      List<String> labelNames = new ArrayList<>(List.of("shard", "group"));
-      // A group outside this cluster's shards cannot happen in a node; "" keeps the label set
-      // of the family uniform if it ever does.
-      List<String> labelValues = new ArrayList<>(List.of(shard == null ? "" : shard.toString(), group));
-      target.get().labels().forEach((k, v) -> {
-        labelNames.add(k);
-        labelValues.add(v);
-      });
-      List<Sample> produced = samples(target.get().family(), e.getValue(), labelNames, labelValues);
-      if (!produced.isEmpty()) {
-        samples.computeIfAbsent(target.get().family(), f -> new ArrayList<>()).addAll(produced);
-      }
+    List<String> labelNames = new ArrayList<>(List.of("shard", "group"));
+    // A group outside this cluster's shards cannot happen in a node; "" keeps the label set
+    // of the family uniform if it ever does.
+    List<String> labelValues = new ArrayList<>(List.of(shard == null ? "" : shard.toString(), group));
+    target.get().labels().forEach((k, v) -> {
+      labelNames.add(k);
+      labelValues.add(v);
+    });
+    List<Sample> produced = samples(target.get().family(), metric, labelNames, labelValues);
+    if (!produced.isEmpty()) {
+      samples.computeIfAbsent(target.get().family(), f -> new ArrayList<>()).addAll(produced);
     }
   }
 
