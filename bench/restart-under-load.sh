@@ -31,7 +31,7 @@ await_serving() { # $1 = metrics port, $2 = seconds
   until serving "$1"; do (( SECONDS < deadline )) || { echo "restart-under-load: no SERVING on :$1" >&2; exit 1; }; sleep 0.1; done
 }
 
-echo "bench/restart-under-load.sh  # $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start, $(date -u +%FT%TZ), $(java -version 2>&1 | head -1)"
+echo "bench/restart-under-load.sh  # $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start, $(date -u +%FT%TZ), $(${SHARDKV_JAVA:-java} -version 2>&1 | head -1), class cache ${SHARDKV_JVM_CACHE:-on}"
 for run in $(seq 1 "$RUNS"); do
   data="$WORK/run$run"; mkdir -p "$data"
   (umask 077; od -An -tx1 -N24 /dev/urandom | tr -d ' \n' > "$data/admin-token")

@@ -37,6 +37,11 @@ cmd() { [[ -f "$RES/$1.cmd" ]] && { echo '```'; cat "$RES/$1.cmd"; echo '```'; e
     echo "(no results yet: run bench/restart.sh)"
   fi
 } > "$TMP/restart"
+if [[ -f "$RES/restart-under-load.txt" ]]; then
+  { echo '```'; cat "$RES/restart-under-load.txt"; echo '```'; } > "$TMP/restart-under-load"
+else
+  echo "(no results yet: run bench/restart.sh)" > "$TMP/restart-under-load"
+fi
 {
   cmd jmh
   if [[ -f "$RES/jmh.txt" ]]; then
@@ -48,7 +53,7 @@ cmd() { [[ -f "$RES/$1.cmd" ]] && { echo '```'; cat "$RES/$1.cmd"; echo '```'; e
 
 { cmd soak; if [[ -f "$RES/soak.txt" ]]; then echo '```'; cat "$RES/soak.txt"; echo '```'; else echo "(no results yet: run bin/shardkv-bench soak)"; fi; } > "$TMP/soak"
 
-for name in machine vs-etcd restart jmh soak; do
+for name in machine vs-etcd restart restart-under-load jmh soak; do
   awk -v name="$name" -v file="$TMP/$name" '
     $0 == "<!-- " name " -->" { print; while ((getline line < file) > 0) print line; skip=1; next }
     $0 == "<!-- /" name " -->" { skip=0 }

@@ -57,7 +57,7 @@ public final class Main {
           soak     [--duration 10m] [--kill-every 60s] [--clients 256] [--channels 4]
                    [--value-bytes 1024] [--dir DIR]   (kill -9 a node every interval, read back)
           restart  --sizes-gb 0.01,0.02 [--runs 1] [--value-bytes 4096] [--dir DIR] [--csv FILE]
-                   [--png FILE] [--no-etcd]
+                   [--png FILE] [--no-etcd] [--etcd-max-gb 8] [--heap 1g]
           jmh      [JMH options, e.g. -f 1 -wi 2 -i 3 StoreApply]
         workload options: --workload put|get|mixed|scan --write-percent 50 --stale
           --clients 16 --channels 4 --value-bytes 1024 --keys 10000 --duration 10s | --count N

@@ -25,6 +25,7 @@ final class RestartCommand {
     String heap = a.string("heap", "1g");
     Path csv = Path.of(a.string("csv", "restart.csv"));
     Path png = Path.of(a.string("png", "restart.png"));
+    double etcdMaxGb = Double.parseDouble(a.string("etcd-max-gb", "8"));
     boolean withEtcd = !a.flag("no-etcd");
     a.rejectUnknown();
     Optional<String> etcd = withEtcd ? EtcdCluster.findBinary() : Optional.empty();
@@ -33,7 +34,7 @@ final class RestartCommand {
     }
     List<RestartRow> rows;
     try (WorkDir work = WorkDir.of(dirName, "shardkv-restart-")) {
-      RestartConfig config = new RestartConfig(sizes, runs, valueBytes, perBatch, loaders, work.path(), heap);
+      RestartConfig config = new RestartConfig(sizes, runs, valueBytes, perBatch, loaders, work.path(), heap, etcdMaxGb);
       rows = run(config, etcd, System.err, partial -> {
         try {
           write(partial, csv, png);
@@ -53,8 +54,8 @@ final class RestartCommand {
   }
 
   /**
-   * For each size: shardkv, then etcd (if a binary is given), one system loaded at a time (the
-   * other idles). {@code afterSize} gets the rows so far, so a long run that is stopped still
+   * For each size: shardkv, then etcd (if a binary is given and the size is at most
+   * {@link RestartConfig#etcdMaxGb()}), one system loaded at a time (the other idles). {@code afterSize} gets the rows so far, so a long run that is stopped still
    * leaves the sizes it finished.
    */
   static List<RestartRow> run(RestartConfig config, Optional<String> etcdBinary, PrintStream log,
@@ -68,7 +69,7 @@ final class RestartCommand {
       }
       for (double size : config.sizesGb()) {
         rows.addAll(shardkv.measure(size));
-        if (etcd != null) {
+        if (etcd != null && size <= config.etcdMaxGb()) {
           rows.addAll(etcd.measure(size));
         }
         afterSize.accept(List.copyOf(rows));

@@ -13,12 +13,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A shardkv cluster on loopback started the way {@code bin/shardkv serve --config FILE} starts
- * a node: one JVM per node on service-main's jar and libraries, a HOCON file per node,
+ * a node (or by that script itself, see {@link #launcher()}): one JVM per node on service-main's
+ * jar and libraries, a HOCON file per node,
  * ephemeral ports, an admin token file. Everything is stopped on close.
  */
 public final class ShardkvCluster implements AutoCloseable {
@@ -109,10 +111,35 @@ public final class ShardkvCluster implements AutoCloseable {
 
   /** Spawns node {@code i}; returns {@link System#nanoTime()} just before the spawn. */
   public long start(int i) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Xmx" + heap,
-        "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "-cp", nodeClasspath(), "io.shardkv.server.Main", "serve", "--config", configFile(i).toString()));
-    return nodes[i].start(cmd, Map.of("SHARDKV_ADMIN_TOKEN_FILE", tokenFile.toString()));
+    Map<String, String> env = new java.util.HashMap<>(Map.of("SHARDKV_ADMIN_TOKEN_FILE", tokenFile.toString()));
+    List<String> cmd;
+    Optional<Path> launcher = launcher();
+    if (launcher.isPresent()) {
+      // What users run, class cache included (SHARDKV_JAVA and SHARDKV_JVM_CACHE pass through).
+      env.put("SHARDKV_HEAP", heap);
+      cmd = List.of(launcher.get().toString(), "serve", "--config", configFile(i).toString());
+    } else {
+      cmd = new ArrayList<>(List.of(javaBinary(), "-Xmx" + heap,
+          "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+          "-cp", nodeClasspath(), "io.shardkv.server.Main", "serve", "--config", configFile(i).toString()));
+    }
+    return nodes[i].start(cmd, env);
+  }
+
+  /**
+   * {@code bin/shardkv} when {@code -Dshardkv.node.launcher=bin} (bin/shardkv-bench sets it, so
+   * benchmarks time the JVM users start, with its class cache); empty means a plain {@code java}
+   * (the tests, which should not train or depend on a cache).
+   */
+  static Optional<Path> launcher() {
+    if (!"bin".equals(System.getProperty("shardkv.node.launcher"))) {
+      return Optional.empty();
+    }
+    Path bin = Path.of(System.getProperty("shardkv.repo.root", ".")).resolve("bin/shardkv");
+    if (!Files.isExecutable(bin)) {
+      throw new IllegalStateException("-Dshardkv.node.launcher=bin but " + bin + " is not executable");
+    }
+    return Optional.of(bin);
   }
 
   /** Waits for node {@code i}'s gRPC health check to say SERVING. */
