@@ -34,7 +34,18 @@ public final class ReplayBudget {
     this.budget = budget;
   }
 
-  /** Folds in one measured start: {@code bytes} of log loaded in {@code nanos}. */
+  /**
+   * Folds in one start of the Raft server: {@code bytes} of log loaded in {@code startNanos},
+   * which include the cold-start gates. A gate that restored a store from a snapshot is not log
+   * loading and would make the rate look slow (the budget would then snapshot far too often),
+   * so the longest gate is taken out, as if the gates ran alongside each other (the estimate
+   * errs long, as it should).
+   */
+  public void recordStart(long bytes, long startNanos, long longestGateNanos) {
+    recordLoad(bytes, startNanos - longestGateNanos);
+  }
+
+  /** Folds in one measured load: {@code bytes} of log loaded in {@code nanos}. */
   public void recordLoad(long bytes, long nanos) {
     if (bytes >= MIN_MEASURED_BYTES && nanos > 0) {
       loadBytesPerSecond = Math.max(1, (long) (bytes / (nanos / 1e9)));

@@ -139,7 +139,9 @@ public final class ShardGroupHost implements AutoCloseable {
     long startNanos = System.nanoTime();
     server.start();
     long startedNanos = System.nanoTime() - startNanos;
-    replayBudget.recordLoad(logBytes, startedNanos);
+    // The cold-start gates (a restore, at worst) run inside server.start().
+    replayBudget.recordStart(logBytes, startedNanos, TimeUnit.MILLISECONDS.toNanos(
+        coldStartReports().stream().mapToLong(ColdStartReport::durationMillis).max().orElse(0)));
     LOG.info("node {}: Raft server started in {} ms, loading raft_log_bytes={} ({} MiB); replay estimate rate {} MiB/s",
         config.nodeId(), TimeUnit.NANOSECONDS.toMillis(startedNanos), logBytes, logBytes >> 20,
         replayBudget.loadBytesPerSecond() >> 20);

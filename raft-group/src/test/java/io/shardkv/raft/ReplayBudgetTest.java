@@ -32,6 +32,17 @@ class ReplayBudgetTest {
   }
 
   @Test
+  void aRestoreDuringTheStartIsNotCountedAsLoadingTheLog() {
+    ReplayBudget budget = new ReplayBudget(Duration.ofSeconds(5));
+    // 20 MiB of log; the start took 3 s of which a gate's restore took 2.9 s: 200 MiB/s, not 6.7.
+    budget.recordStart(20 * MIB, TimeUnit.MILLISECONDS.toNanos(3000), TimeUnit.MILLISECONDS.toNanos(2900));
+    assertThat(budget.loadBytesPerSecond()).isEqualTo(200 * MIB);
+    // A gate as long as the whole start leaves nothing to measure: the rate stays.
+    budget.recordStart(20 * MIB, TimeUnit.SECONDS.toNanos(1), TimeUnit.SECONDS.toNanos(1));
+    assertThat(budget.loadBytesPerSecond()).isEqualTo(200 * MIB);
+  }
+
+  @Test
   void snapshotsTheShardWithTheMostPurgeableLogWhileTheNodesLogIsOverBudget() {
     ReplayBudget budget = new ReplayBudget(Duration.ofSeconds(1)); // 50 MiB at the default rate
     List<Optional<ReplayBudgetSnapshots.Tail>> tails = new ArrayList<>(List.of(
