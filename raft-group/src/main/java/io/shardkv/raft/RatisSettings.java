@@ -39,6 +39,13 @@ final class RatisSettings {
     RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, config.leaderLeaseReads());
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(400, TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(800, TimeUnit.MILLISECONDS));
+    // A restarted group that finds no leader asks for votes after this wait (docs/benchmarks.md,
+    // "Start-up timeline"); pre-vote (on by default) keeps a replica that restarts beside a live
+    // leader from starting a real election and deposing it.
+    long first = config.firstElectionTimeout().toMillis();
+    RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(first, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(2 * first, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
     // Snapshots: Ratis asks for one every N applied entries; the state machine answers with its
     // newest completed artifact (copies run in the background, see ShardSnapshotter).
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);

@@ -88,6 +88,7 @@ public final class ConfigLoader {
     put(o, "SHARDKV_SYNC_MODE", "shardkv.store.sync-mode");
     put(o, "SHARDKV_ADMIN_TOKEN_FILE", "shardkv.security.admin-token-file");
     put(o, "SHARDKV_TLS_ENABLED", "shardkv.security.tls.enabled");
+    put(o, "SHARDKV_FIRST_ELECTION_TIMEOUT", "shardkv.raft.first-election-timeout");
     String peers = env.get("SHARDKV_PEERS");
     if (peers != null && !peers.isBlank()) {
       o.put("shardkv.peers", parsePeersVariable(peers));
@@ -174,7 +175,8 @@ public final class ConfigLoader {
     RaftSettings raft = new RaftSettings(r.getDuration("request-timeout"),
         r.getLong("snapshot-auto-trigger-entries"), positive(r, "raft.snapshots-kept"),
         r.getBytes("log-segment-size"), positive(r, "raft.log-purge-gap"), proposals(r),
-        r.getDuration("leader-balance-interval"), r.getBoolean("leader-lease-reads"), maxReplay(r));
+        r.getDuration("leader-balance-interval"), r.getBoolean("leader-lease-reads"), maxReplay(r),
+        firstElection(r));
     if (raft.leaderBalanceInterval().isNegative()) {
       throw new ConfigError("shardkv.raft.leader-balance-interval: must be >= 0 (0 turns balancing off)");
     }
@@ -186,6 +188,14 @@ public final class ConfigLoader {
     }
     return new ShardkvConfig(clusterId, nodeId, shards, Path.of(nonBlank(c, "data-dir")), peers, client,
         metrics, limits, store, raft, security(c.getConfig("security")));
+  }
+
+  private static Duration firstElection(Config raft) {
+    Duration d = raft.getDuration("first-election-timeout");
+    if (d.toMillis() < 50 || d.toMillis() > 10_000) {
+      throw new ConfigError("shardkv.raft.first-election-timeout: must be 50ms to 10s, got " + d);
+    }
+    return d;
   }
 
   private static Duration maxReplay(Config raft) {

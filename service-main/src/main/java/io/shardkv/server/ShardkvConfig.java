@@ -43,7 +43,7 @@ public record ShardkvConfig(String clusterId, String nodeId, int shards, Path da
   /** Replication settings. */
   public record RaftSettings(Duration requestTimeout, long snapshotAutoTriggerEntries, int snapshotsKept,
       long logSegmentBytes, int logPurgeGap, ProposalPolicy proposals, Duration leaderBalanceInterval,
-      boolean leaderLeaseReads, Duration maxReplay) {}
+      boolean leaderLeaseReads, Duration maxReplay, Duration firstElectionTimeout) {}
 
   public Peer self() {
     return peers.stream().filter(p -> p.id().equals(nodeId)).findFirst().orElseThrow();
@@ -53,7 +53,7 @@ public record ShardkvConfig(String clusterId, String nodeId, int shards, Path da
     return new GroupHostConfig(clusterId, nodeId,
         peers.stream().map(p -> new PeerAddress(p.id(), p.host(), p.raftPort())).toList(),
         shards, dataDir, store, raft.requestTimeout(), security.tls().map(Tls::files),
-        raft.leaderBalanceInterval(), raft.leaderLeaseReads());
+        raft.leaderBalanceInterval(), raft.leaderLeaseReads(), raft.firstElectionTimeout());
   }
 
   public ProposalPolicy proposalPolicy() {

@@ -52,6 +52,18 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void firstElectionTimeoutIsReadFromFileOrEnvironmentAndBounded() {
+    assertThat(load(Map.of(), "").groupHostConfig().firstElectionTimeout())
+        .isEqualTo(io.shardkv.raft.GroupHostConfig.DEFAULT_FIRST_ELECTION_TIMEOUT);
+    assertThat(load(Map.of(), "shardkv.raft.first-election-timeout = 120ms").groupHostConfig().firstElectionTimeout())
+        .isEqualTo(java.time.Duration.ofMillis(120));
+    ShardkvConfig fromEnv = new ConfigLoader(Map.of("SHARDKV_FIRST_ELECTION_TIMEOUT", "2s")).load(DEV);
+    assertThat(fromEnv.groupHostConfig().firstElectionTimeout()).isEqualTo(java.time.Duration.ofSeconds(2));
+    assertError(Map.of(), "shardkv.raft.first-election-timeout = 10ms", "shardkv.raft.first-election-timeout");
+    assertError(Map.of(), "shardkv.raft.first-election-timeout = 1m", "shardkv.raft.first-election-timeout");
+  }
+
+  @Test
   void environmentOverridesTheUsersFile() {
     ShardkvConfig c = new ConfigLoader(Map.of("SHARDKV_NODE_ID", "n2", "SHARDKV_CLIENT_PORT", "7002",
         "SHARDKV_DATA_DIR", "/tmp/x")).load(DEV);
