@@ -1,0 +1,178 @@
+package io.shardkv.bench;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.shardkv.api.v1.BatchRequest;
+import io.shardkv.api.v1.GetRequest;
+import io.shardkv.api.v1.KVGrpc;
+import io.shardkv.api.v1.Mutation;
+import io.shardkv.api.v1.PutRequest;
+import io.shardkv.router.ShardMap;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code shardkv-bench restart-cluster}: the whole 3-node cluster killed with SIGKILL (while a
+ * client writes) and started again on its data, the way an operator's power cut or
+ * {@code kill -9} of {@code bin/shardkv dev} does. Per run it prints, from the first node's
+ * spawn, when the first linearizable read succeeded through any node, when one had succeeded
+ * through every node, and when every node's health said SERVING.
+ *
+ * <p>The nodes are spawned one after another as fast as the driver can (a few milliseconds
+ * apart), as {@code bin/shardkv dev} starts them; the driver's JVM is warm and its channels exist
+ * before the spawn, so only the cluster is timed.
+ */
+final class ClusterRestartCommand {
+  private static final int NODES = 3;
+  private static final int SHARDS = 4;
+  private static final byte[] PROBE = "probe".getBytes(StandardCharsets.US_ASCII);
+
+  private ClusterRestartCommand() {}
+
+  /** One restart: milliseconds from the first spawn to each milestone. */
+  record Result(long firstReadMs, long readThroughEveryNodeMs, long allServingMs) {}
+
+  static void run(Args a, PrintStream out) throws Exception {
+    int runs = a.integer("runs", 3);
+    int keys = a.integer("keys", 20_000);
+    int valueBytes = a.integer("value-bytes", 1024);
+    String heap = a.string("heap", "384m");
+    String extraConfig = a.string("extra-config", "");
+    String dirName = a.string("dir", "");
+    a.rejectUnknown();
+    out.printf("# restart-cluster: %d nodes, %d shards, %d keys of %d B, heap %s, extra config '%s'; %d cores, load average %s%n",
+        NODES, SHARDS, keys, valueBytes, heap, extraConfig, Runtime.getRuntime().availableProcessors(), LoadAverage.now());
+    try (WorkDir work = WorkDir.of(dirName, "shardkv-restart-cluster-");
+        ShardkvCluster cluster = new ShardkvCluster(work.path().resolve("shardkv"), NODES, SHARDS, heap, extraConfig)) {
+      cluster.startAll(ClusterSet.START_TIMEOUT);
+      load(cluster, keys, valueBytes);
+      List<Result> results = new ArrayList<>();
+      for (int run = 1; run <= runs; run++) {
+        Result r = restartOnce(cluster);
+        results.add(r);
+        out.printf("run %d: first linearizable read %d ms, a read through every node %d ms, all SERVING %d ms (load average %s)%n",
+            run, r.firstReadMs(), r.readThroughEveryNodeMs(), r.allServingMs(), LoadAverage.now());
+      }
+      long[] first = results.stream().mapToLong(Result::firstReadMs).sorted().toArray();
+      out.printf("first linearizable read over %d runs: min %d ms, median %d ms, max %d ms%n",
+          runs, first[0], first[first.length / 2], first[first.length - 1]);
+    }
+  }
+
+  /** The probe key every timed read looks for, then {@code keys} values in per-shard batches. */
+  private static void load(ShardkvCluster cluster, int keys, int valueBytes) {
+    ManagedChannel channel = channel(cluster.addresses().get(0));
+    try {
+      KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(channel);
+      kv.withDeadlineAfter(30, TimeUnit.SECONDS).put(PutRequest.newBuilder()
+          .setKey(ByteString.copyFrom(PROBE)).setValue(ByteString.copyFromUtf8("x")).build());
+      ShardMap shards = new ShardMap(SHARDS);
+      ByteString value = ByteString.copyFrom(LoadGenerator.value(valueBytes, 7));
+      List<List<Mutation>> buckets = new ArrayList<>();
+      for (int s = 0; s < SHARDS; s++) {
+        buckets.add(new ArrayList<>());
+      }
+      for (int i = 0; i < keys; i++) {
+        byte[] key = Keys.key(i);
+        List<Mutation> bucket = buckets.get(shards.shardOf(key));
+        bucket.add(Mutation.newBuilder().setPut(Mutation.Put.newBuilder().setKey(ByteString.copyFrom(key)).setValue(value)).build());
+        if (bucket.size() == 128 || i == keys - 1) {
+          flush(kv, bucket);
+        }
+      }
+      buckets.forEach(b -> flush(kv, b));
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  private static void flush(KVGrpc.KVBlockingStub kv, List<Mutation> bucket) {
+    if (!bucket.isEmpty()) {
+      kv.withDeadlineAfter(60, TimeUnit.SECONDS).batch(BatchRequest.newBuilder().addAllMutations(bucket).build());
+      bucket.clear();
+    }
+  }
+
+  private static Result restartOnce(ShardkvCluster cluster) throws Exception {
+    try (ShardkvTarget writes = new ShardkvTarget(cluster.addresses(), 1);
+        BackgroundWriter writer = new BackgroundWriter(writes.client(0), "w/" + System.nanoTime() + "/")) {
+      writer.awaitAcknowledged(20);
+      for (int i = 0; i < NODES; i++) {
+        cluster.kill(i);
+      }
+    }
+    List<ManagedChannel> channels = cluster.addresses().stream().map(ClusterRestartCommand::channel).toList();
+    ExecutorService pollers = Executors.newFixedThreadPool(NODES);
+    try {
+      long t0 = cluster.start(0);
+      for (int i = 1; i < NODES; i++) {
+        cluster.start(i);
+      }
+      // One poller per node, so a node that accepts but cannot answer yet does not delay the
+      // others' first read.
+      List<CompletableFuture<Long>> reads = new ArrayList<>();
+      for (int i = 0; i < NODES; i++) {
+        int node = i;
+        reads.add(CompletableFuture.supplyAsync(() -> firstRead(cluster, node, channels.get(node)), pollers));
+      }
+      long[] readAt = new long[NODES];
+      for (int i = 0; i < NODES; i++) {
+        readAt[i] = reads.get(i).get();
+      }
+      for (int i = 0; i < NODES; i++) {
+        cluster.awaitServing(i, Duration.ofSeconds(120));
+      }
+      long servingAt = System.nanoTime();
+      long first = Arrays.stream(readAt).min().orElseThrow();
+      long every = Arrays.stream(readAt).max().orElseThrow();
+      return new Result(ms(first - t0), ms(every - t0), ms(servingAt - t0));
+    } finally {
+      pollers.shutdownNow();
+      channels.forEach(ManagedChannel::shutdownNow);
+    }
+  }
+
+  /** Polls node {@code i} until a linearizable read of the probe succeeds; its {@link System#nanoTime()}. */
+  private static long firstRead(ShardkvCluster cluster, int i, ManagedChannel channel) {
+    GetRequest get = GetRequest.newBuilder().setKey(ByteString.copyFrom(PROBE)).build();
+    long[] at = {-1};
+    Await.until(Duration.ofSeconds(120), "a linearizable read through n" + (i + 1), () -> {
+      cluster.checkAlive(i);
+      at[0] = tryRead(channel, get);
+      return at[0] >= 0;
+    });
+    return at[0];
+  }
+
+  /** {@link System#nanoTime()} of a successful linearizable read of the probe, or -1. */
+  private static long tryRead(ManagedChannel channel, GetRequest get) {
+    try {
+      // gRPC's reconnect backoff (1 s and growing) would be measured instead of the node.
+      channel.resetConnectBackoff();
+      if (!KVGrpc.newBlockingStub(channel).withDeadlineAfter(500, TimeUnit.MILLISECONDS).get(get).getFound()) {
+        throw new IllegalStateException("probe key missing after the restart: data lost");
+      }
+      return System.nanoTime();
+    } catch (StatusRuntimeException e) {
+      return -1;
+    }
+  }
+
+  private static ManagedChannel channel(String address) {
+    return NettyChannelBuilder.forTarget(address).usePlaintext().build();
+  }
+
+  private static long ms(long nanos) {
+    return TimeUnit.NANOSECONDS.toMillis(nanos);
+  }
+}
