@@ -16,7 +16,7 @@ public record ReplicationPolicy(long snapshotAutoTriggerEntries, int snapshotsKe
 
   /**
    * Default replay budget. At the default rate (50 MiB/s) that is 250 MiB of log, room for the
-   * open 32 MiB segment and one closed one of four shards before any snapshot is forced.
+   * open 8 MiB segment and several closed ones of four shards before any snapshot is forced.
    */
   public static final java.time.Duration DEFAULT_MAX_REPLAY = java.time.Duration.ofSeconds(5);
 
@@ -36,12 +36,14 @@ public record ReplicationPolicy(long snapshotAutoTriggerEntries, int snapshotsKe
   }
 
   /**
-   * Production defaults: a snapshot every 100k entries, two kept, 32 MiB segments, purge gap 64
+   * Production defaults: a snapshot every 100k entries, two kept, 8 MiB segments (only closed
+   * ones purge, so a restart reads up to one segment a shard back even after a snapshot), purge
+   * gap 64
    * (purges follow snapshots only, so the gap need not be large; Ratis's 1024 left up to 1024
    * large batches of log unpurged after a snapshot, read back by every restart), replay budget
    * 5 s.
    */
   public static ReplicationPolicy defaults() {
-    return new ReplicationPolicy(100_000, 2, 32L << 20, 64);
+    return new ReplicationPolicy(100_000, 2, 8L << 20, 64);
   }
 }
