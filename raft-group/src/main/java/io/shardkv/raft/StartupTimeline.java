@@ -20,6 +20,9 @@ import org.slf4j.LoggerFactory;
  * {@code shard_initialized} (per shard: its cold-start gate decided), {@code raft_started},
  * {@code grpc_listening}, {@code leaders_known} (every hosted shard has a leader),
  * {@code caught_up} and {@code serving}.
+ *
+ * <p>Each line also gives the CPU time the process has used so far ({@code cpu_ms}): a start
+ * whose CPU time runs ahead of its wall-clock time is waiting for cores, not for disk or peers.
  */
 public final class StartupTimeline {
   private static final Logger LOG = LoggerFactory.getLogger(StartupTimeline.class);
@@ -59,6 +62,15 @@ public final class StartupTimeline {
     return at == null ? OptionalLong.empty() : OptionalLong.of(at);
   }
 
+  /** CPU time this process has used, in milliseconds; -1 where the JVM does not say. */
+  static long processCpuMillis() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      long nanos = os.getProcessCpuTime();
+      return nanos < 0 ? -1 : nanos / 1_000_000;
+    }
+    return -1;
+  }
+
   private void record(String key, String phase, Integer shard) {
     long at = System.currentTimeMillis() - jvmStartMillis;
     long previous;
@@ -72,7 +84,7 @@ public final class StartupTimeline {
     String name = shard == null ? MetricNames.labelled(METRIC, "phase", phase)
         : MetricNames.labelled(METRIC, "phase", phase, "shard", shard.toString());
     metrics.gauge(name, () -> (Gauge<Double>) () -> at / 1000.0);
-    LOG.info("startup phase={}{} ms_since_jvm_start={} (+{} ms)", phase, shard == null ? "" : " shard=" + shard,
-        at, Math.max(0, at - previous));
+    LOG.info("startup phase={}{} ms_since_jvm_start={} (+{} ms) cpu_ms={}", phase,
+        shard == null ? "" : " shard=" + shard, at, Math.max(0, at - previous), processCpuMillis());
   }
 }

@@ -41,4 +41,17 @@ class StartupTimelineTest {
         "shardkv_startup_phase_seconds{phase=shard_initialized,shard=0}",
         "shardkv_startup_phase_seconds{phase=shard_initialized,shard=1}");
   }
+
+  @Test
+  void processCpuTimeIsReportedAndGrows() {
+    long before = StartupTimeline.processCpuMillis();
+    long spin = System.nanoTime();
+    double sink = 0;
+    while (System.nanoTime() - spin < 50_000_000L) {
+      sink += Math.sqrt(sink + 1);
+    }
+    assertThat(sink).isPositive();
+    assertThat(before).isGreaterThanOrEqualTo(0);
+    assertThat(StartupTimeline.processCpuMillis()).isGreaterThan(before);
+  }
 }
