@@ -38,12 +38,11 @@ public record ReplicationPolicy(long snapshotAutoTriggerEntries, int snapshotsKe
   /**
    * Production defaults: a snapshot every 100k entries, two kept, 8 MiB segments (only closed
    * ones purge, so a restart reads up to one segment a shard back even after a snapshot), purge
-   * gap 64
-   * (purges follow snapshots only, so the gap need not be large; Ratis's 1024 left up to 1024
-   * large batches of log unpurged after a snapshot, read back by every restart), replay budget
-   * 5 s.
+   * gap 1 (purges follow snapshots only, so every snapshot may purge; Ratis's 1024 left up to
+   * 1024 large batches of log unpurged after a snapshot, read back by every restart), replay
+   * budget 5 s.
    */
   public static ReplicationPolicy defaults() {
-    return new ReplicationPolicy(100_000, 2, 8L << 20, 64);
+    return new ReplicationPolicy(100_000, 2, 8L << 20, 1);
   }
 }

@@ -19,4 +19,20 @@ class RatisSettingsTest {
           .isLessThanOrEqualTo(375);
     }
   }
+
+  /** A cluster restarted as a whole elects after the configured wait; pre-vote keeps that safe beside a live leader. */
+  @Test
+  void firstElectionWaitsTheConfiguredTimeUpToTwiceItWithPreVoteOn() {
+    GroupHostConfig config = new GroupHostConfig("c", "n1", java.util.List.of(new PeerAddress("n1", "127.0.0.1", 1)), 1,
+        java.nio.file.Path.of("/tmp/unused"), io.shardkv.store.LmdbStoreConfig.defaults(), java.time.Duration.ofSeconds(10),
+        java.util.Optional.empty(), java.time.Duration.ZERO, false, java.time.Duration.ofMillis(150));
+    org.apache.ratis.conf.RaftProperties p = RatisSettings.server(config, ReplicationPolicy.defaults());
+    assertThat(org.apache.ratis.server.RaftServerConfigKeys.Rpc.firstElectionTimeoutMin(p).toLong(TimeUnit.MILLISECONDS))
+        .isEqualTo(150);
+    assertThat(org.apache.ratis.server.RaftServerConfigKeys.Rpc.firstElectionTimeoutMax(p).toLong(TimeUnit.MILLISECONDS))
+        .isEqualTo(300);
+    assertThat(org.apache.ratis.server.RaftServerConfigKeys.Rpc.timeoutMin(p).toLong(TimeUnit.MILLISECONDS))
+        .isEqualTo(400);
+    assertThat(org.apache.ratis.server.RaftServerConfigKeys.LeaderElection.preVote(p)).isTrue();
+  }
 }
