@@ -22,11 +22,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code shardkv-bench restart-cluster}: the whole 3-node cluster killed with SIGKILL (while a
- * client writes) and started again on its data, the way an operator's power cut or
- * {@code kill -9} of {@code bin/shardkv dev} does. Per run it prints, from the first node's
- * spawn, when the first linearizable read succeeded through any node, when one had succeeded
- * through every node, and when every node's health said SERVING.
+ * {@code shardkv-bench restart-cluster}: the whole 3-node cluster ({@code --kill all}) or one
+ * node, n2, while its peers serve ({@code --kill one}) killed with SIGKILL while a client writes,
+ * and started again on its data, the way a power cut, {@code kill -9} of {@code bin/shardkv dev}
+ * or a crashed pod does. Per run it prints, from the first spawn, when the first linearizable
+ * read succeeded through any restarted node, when one had succeeded through every restarted
+ * node, and when every restarted node's health said SERVING.
  *
  * <p>Before the timed runs the cluster is stopped cleanly once and started again (what trains
  * bin/shardkv's class cache, as any cluster that has been stopped before has). The nodes are
@@ -51,9 +52,15 @@ final class ClusterRestartCommand {
     String heap = a.string("heap", "384m");
     String extraConfig = a.string("extra-config", "");
     String dirName = a.string("dir", "");
+    String kill = a.string("kill", "all");
+    if (!kill.equals("all") && !kill.equals("one")) {
+      throw new IllegalArgumentException("--kill: all or one, got " + kill);
+    }
     a.rejectUnknown();
-    out.printf("# restart-cluster: %d nodes, %d shards, %d keys of %d B, heap %s, extra config '%s'; %d cores, load average %s%n",
-        NODES, SHARDS, keys, valueBytes, heap, extraConfig, Runtime.getRuntime().availableProcessors(), LoadAverage.now());
+    // n2 for --kill one: it is no node's first in the client address lists.
+    List<Integer> restarted = kill.equals("all") ? List.of(0, 1, 2) : List.of(1);
+    out.printf("# restart-cluster --kill %s: %d nodes, %d shards, %d keys of %d B, heap %s, extra config '%s'; %d cores, load average %s%n",
+        kill, NODES, SHARDS, keys, valueBytes, heap, extraConfig, Runtime.getRuntime().availableProcessors(), LoadAverage.now());
     try (WorkDir work = WorkDir.of(dirName, "shardkv-restart-cluster-");
         ShardkvCluster cluster = new ShardkvCluster(work.path().resolve("shardkv"), NODES, SHARDS, heap, extraConfig)) {
       cluster.startAll(ClusterSet.START_TIMEOUT);
@@ -66,9 +73,9 @@ final class ClusterRestartCommand {
       cluster.startAll(ClusterSet.START_TIMEOUT);
       List<Result> results = new ArrayList<>();
       for (int run = 1; run <= runs; run++) {
-        Result r = restartOnce(cluster);
+        Result r = restartOnce(cluster, restarted);
         results.add(r);
-        out.printf("run %d: first linearizable read %d ms, a read through every node %d ms, all SERVING %d ms (load average %s)%n",
+        out.printf("run %d: first linearizable read %d ms, a read through every restarted node %d ms, all SERVING %d ms (load average %s)%n",
             run, r.firstReadMs(), r.readThroughEveryNodeMs(), r.allServingMs(), LoadAverage.now());
       }
       long[] first = results.stream().mapToLong(Result::firstReadMs).sorted().toArray();
@@ -111,33 +118,36 @@ final class ClusterRestartCommand {
     }
   }
 
-  private static Result restartOnce(ShardkvCluster cluster) throws Exception {
-    try (ShardkvTarget writes = new ShardkvTarget(cluster.addresses(), 1);
+  private static Result restartOnce(ShardkvCluster cluster, List<Integer> restarted) throws Exception {
+    // The writer goes through a node that stays up when only n2 is killed.
+    try (ShardkvTarget writes = new ShardkvTarget(List.of(cluster.addresses().get(0)), 1);
         BackgroundWriter writer = new BackgroundWriter(writes.client(0), "w/" + System.nanoTime() + "/")) {
       writer.awaitAcknowledged(20);
-      for (int i = 0; i < NODES; i++) {
+      for (int i : restarted) {
         cluster.kill(i);
       }
     }
-    List<ManagedChannel> channels = cluster.addresses().stream().map(ClusterRestartCommand::channel).toList();
-    ExecutorService pollers = Executors.newFixedThreadPool(NODES);
+    List<ManagedChannel> channels = restarted.stream().map(i -> channel(cluster.addresses().get(i))).toList();
+    ExecutorService pollers = Executors.newFixedThreadPool(restarted.size());
     try {
-      long t0 = cluster.start(0);
-      for (int i = 1; i < NODES; i++) {
-        cluster.start(i);
+      long t0 = -1;
+      for (int i : restarted) {
+        long spawned = cluster.start(i);
+        t0 = t0 < 0 ? spawned : t0;
       }
       // One poller per node, so a node that accepts but cannot answer yet does not delay the
       // others' first read.
       List<CompletableFuture<Long>> reads = new ArrayList<>();
-      for (int i = 0; i < NODES; i++) {
-        int node = i;
-        reads.add(CompletableFuture.supplyAsync(() -> firstRead(cluster, node, channels.get(node)), pollers));
+      for (int k = 0; k < restarted.size(); k++) {
+        int node = restarted.get(k);
+        ManagedChannel channel = channels.get(k);
+        reads.add(CompletableFuture.supplyAsync(() -> firstRead(cluster, node, channel), pollers));
       }
-      long[] readAt = new long[NODES];
-      for (int i = 0; i < NODES; i++) {
-        readAt[i] = reads.get(i).get();
+      long[] readAt = new long[reads.size()];
+      for (int k = 0; k < readAt.length; k++) {
+        readAt[k] = reads.get(k).get();
       }
-      for (int i = 0; i < NODES; i++) {
+      for (int i : restarted) {
         cluster.awaitServing(i, Duration.ofSeconds(120));
       }
       long servingAt = System.nanoTime();

@@ -59,8 +59,9 @@ public final class Main {
                    [--value-bytes 1024] [--dir DIR]   (kill -9 a node every interval, read back)
           restart  --sizes-gb 0.01,0.02 [--runs 1] [--value-bytes 4096] [--dir DIR] [--csv FILE]
                    [--png FILE] [--no-etcd] [--etcd-max-gb 8] [--heap 1g]
-          restart-cluster [--runs 3] [--keys 20000] [--value-bytes 1024] [--heap 384m]
-                   [--extra-config HOCON] [--dir DIR]   (kill -9 all 3 nodes, time their restart)
+          restart-cluster [--kill all|one] [--runs 3] [--keys 20000] [--value-bytes 1024]
+                   [--heap 384m] [--extra-config HOCON] [--dir DIR]
+                   (kill -9 all 3 nodes or n2 alone, time the restart to reads and SERVING)
           jmh      [JMH options, e.g. -f 1 -wi 2 -i 3 StoreApply]
         workload options: --workload put|get|mixed|scan --write-percent 50 --stale
           --clients 16 --channels 4 --value-bytes 1024 --keys 10000 --duration 10s | --count N
