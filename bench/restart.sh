@@ -3,7 +3,8 @@
 # SIGKILL during writes) and etcd with the same data (up to --etcd-max-gb, default 8: etcd's
 # documented maximum), then the restart under a steady writer (bench/restart-under-load.sh,
 # UNDER_LOAD_RUNS=3 runs; --no-under-load skips it). Default sizes are tiny (a quick run); the
-# documented curve is bench/restart.sh --sizes-gb 0.1,1,4,8,10 --runs 2.
+# documented curve is bench/restart.sh --sizes-gb 0.1,1,4,8,10 --runs 2 --value-bytes 4000 (4000-byte
+# values fill one 4 KiB LMDB overflow page; 4096-byte ones take two, doubling the disk needed).
 # Nodes start through bin/shardkv with its class cache (SHARDKV_JVM_CACHE=off to measure without).
 # Writes bench/results/restart.csv, restart-under-load.txt and docs/img/restart.png (OUT / PNG
 # to write elsewhere).
