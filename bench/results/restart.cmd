@@ -1,1 +1,1 @@
-bench/restart.sh --sizes-gb 0.1,0.5,1,2 --runs 2 --dir /tmp/bench-restart2  # 2 cores, load average 14.88 8.78 9.52 at start, 2026-12-01
+bench/restart.sh --sizes-gb 0.1,1,4,8,10 --runs 2 --dir /tmp/w/rbig  # 2 cores, load average 0.80 2.98 3.22 at start, 2026-12-02T18:53Z, openjdk version "17.0.15", class cache on; 4096-byte values. Stopped at 8 GB (TakeSnapshot's then 300 s deadline; 8-10 GB need --value-bytes 4000 to fit this disk): sizes 0.1-4 GB
