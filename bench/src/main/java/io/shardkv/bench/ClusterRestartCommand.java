@@ -4,12 +4,9 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.shardkv.api.v1.BatchRequest;
 import io.shardkv.api.v1.GetRequest;
 import io.shardkv.api.v1.KVGrpc;
-import io.shardkv.api.v1.Mutation;
 import io.shardkv.api.v1.PutRequest;
-import io.shardkv.router.ShardMap;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -31,8 +28,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Before the timed runs the cluster is stopped cleanly once and started again (what trains
  * bin/shardkv's class cache, as any cluster that has been stopped before has). The nodes are
- * spawned one after another as fast as the driver can (a few milliseconds
- * apart), as {@code bin/shardkv dev} starts them; the driver's JVM is warm and its channels exist
+ * spawned one after another as fast as the driver can (a few milliseconds apart), as
+ * {@code bin/shardkv dev} starts them; the driver's JVM is warm and its channels exist
  * before the spawn, so only the cluster is timed.
  */
 final class ClusterRestartCommand {
@@ -91,30 +88,14 @@ final class ClusterRestartCommand {
       KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(channel);
       kv.withDeadlineAfter(30, TimeUnit.SECONDS).put(PutRequest.newBuilder()
           .setKey(ByteString.copyFrom(PROBE)).setValue(ByteString.copyFromUtf8("x")).build());
-      ShardMap shards = new ShardMap(SHARDS);
       ByteString value = ByteString.copyFrom(LoadGenerator.value(valueBytes, 7));
-      List<List<Mutation>> buckets = new ArrayList<>();
-      for (int s = 0; s < SHARDS; s++) {
-        buckets.add(new ArrayList<>());
-      }
+      ShardBatches batches = new ShardBatches(kv, SHARDS, 128);
       for (int i = 0; i < keys; i++) {
-        byte[] key = Keys.key(i);
-        List<Mutation> bucket = buckets.get(shards.shardOf(key));
-        bucket.add(Mutation.newBuilder().setPut(Mutation.Put.newBuilder().setKey(ByteString.copyFrom(key)).setValue(value)).build());
-        if (bucket.size() == 128 || i == keys - 1) {
-          flush(kv, bucket);
-        }
+        batches.put(Keys.key(i), value);
       }
-      buckets.forEach(b -> flush(kv, b));
+      batches.flush();
     } finally {
       channel.shutdownNow();
-    }
-  }
-
-  private static void flush(KVGrpc.KVBlockingStub kv, List<Mutation> bucket) {
-    if (!bucket.isEmpty()) {
-      kv.withDeadlineAfter(60, TimeUnit.SECONDS).batch(BatchRequest.newBuilder().addAllMutations(bucket).build());
-      bucket.clear();
     }
   }
 

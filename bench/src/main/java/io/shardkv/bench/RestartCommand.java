@@ -55,7 +55,8 @@ final class RestartCommand {
 
   /**
    * For each size: shardkv, then etcd (if a binary is given and the size is at most
-   * {@link RestartConfig#etcdMaxGb()}), one system loaded at a time (the other idles). {@code afterSize} gets the rows so far, so a long run that is stopped still
+   * {@link RestartConfig#etcdMaxGb()}), one system loaded at a time (the other idles).
+   * {@code afterSize} gets the rows so far, so a long run that is stopped still
    * leaves the sizes it finished.
    */
   static List<RestartRow> run(RestartConfig config, Optional<String> etcdBinary, PrintStream log,

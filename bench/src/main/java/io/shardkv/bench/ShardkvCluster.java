@@ -20,8 +20,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A shardkv cluster on loopback started the way {@code bin/shardkv serve --config FILE} starts
  * a node (or by that script itself, see {@link #launcher()}): one JVM per node on service-main's
- * jar and libraries, a HOCON file per node,
- * ephemeral ports, an admin token file. Everything is stopped on close.
+ * jar and libraries, a HOCON file per node, ephemeral ports, an admin token file. Everything is stopped on close.
  */
 public final class ShardkvCluster implements AutoCloseable {
   private final Path dir;

@@ -7,15 +7,12 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.shardkv.api.v1.AdminGrpc;
-import io.shardkv.api.v1.BatchRequest;
 import io.shardkv.api.v1.ClusterStatusRequest;
 import io.shardkv.api.v1.GetRequest;
 import io.shardkv.api.v1.KVGrpc;
-import io.shardkv.api.v1.Mutation;
 import io.shardkv.api.v1.PutRequest;
 import io.shardkv.api.v1.ShardStatus;
 import io.shardkv.api.v1.TakeSnapshotRequest;
-import io.shardkv.router.ShardMap;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +46,6 @@ final class ShardkvRestartBench implements AutoCloseable {
   private final RestartConfig config;
   private final PrintStream log;
   private final ShardkvCluster cluster;
-  private final ShardMap shardMap = new ShardMap(SHARDS);
   private final AtomicLong nextKey = new AtomicLong();
   private final AtomicLong loadedBytes = new AtomicLong();
   private ManagedChannel channel;
@@ -116,22 +112,13 @@ final class ShardkvRestartBench implements AutoCloseable {
     }
   }
 
-  /** Fills one bucket per shard with fresh keys and sends each bucket when full. */
+  /** Fresh keys in per-shard batches; only full batches are sent (and counted). */
   private void loadLoop(KVGrpc.KVBlockingStub stub, byte[] value, long targetBytes) {
-    List<List<Mutation>> buckets = new ArrayList<>();
-    for (int s = 0; s < SHARDS; s++) {
-      buckets.add(new ArrayList<>());
-    }
+    ShardBatches batches = new ShardBatches(stub, SHARDS, config.perBatch());
     ByteString v = ByteString.copyFrom(value);
     while (loadedBytes.get() < targetBytes) {
       byte[] key = String.format("load/%012d", nextKey.getAndIncrement()).getBytes(StandardCharsets.US_ASCII);
-      List<Mutation> bucket = buckets.get(shardMap.shardOf(key));
-      bucket.add(Mutation.newBuilder().setPut(Mutation.Put.newBuilder().setKey(ByteString.copyFrom(key)).setValue(v)).build());
-      if (bucket.size() == config.perBatch()) {
-        stub.withDeadlineAfter(60, TimeUnit.SECONDS).batch(BatchRequest.newBuilder().addAllMutations(bucket).build());
-        loadedBytes.addAndGet((long) bucket.size() * value.length);
-        bucket.clear();
-      }
+      loadedBytes.addAndGet((long) batches.put(key, v) * value.length);
     }
   }
 

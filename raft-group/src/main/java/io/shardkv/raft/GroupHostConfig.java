@@ -38,6 +38,10 @@ public record GroupHostConfig(String clusterId, String nodeId, List<PeerAddress>
    * "Start-up timeline").
    */
   public static final Duration DEFAULT_FIRST_ELECTION_TIMEOUT = Duration.ofMillis(150);
+  /** Shortest first-election wait accepted. */
+  public static final Duration MIN_FIRST_ELECTION_TIMEOUT = Duration.ofMillis(50);
+  /** Longest first-election wait accepted. */
+  public static final Duration MAX_FIRST_ELECTION_TIMEOUT = Duration.ofSeconds(10);
 
   /** The default first-election wait. */
   public GroupHostConfig(String clusterId, String nodeId, List<PeerAddress> peers,
@@ -68,7 +72,8 @@ public record GroupHostConfig(String clusterId, String nodeId, List<PeerAddress>
     if (leaderBalanceInterval.isNegative()) {
       throw new IllegalArgumentException("leader balance interval must not be negative, got " + leaderBalanceInterval);
     }
-    if (firstElectionTimeout.toMillis() < 50 || firstElectionTimeout.toMillis() > 10_000) {
+    if (firstElectionTimeout.compareTo(MIN_FIRST_ELECTION_TIMEOUT) < 0
+        || firstElectionTimeout.compareTo(MAX_FIRST_ELECTION_TIMEOUT) > 0) {
       throw new IllegalArgumentException("first election timeout must be 50 ms to 10 s, got " + firstElectionTimeout);
     }
     if (shardCount < 1) {

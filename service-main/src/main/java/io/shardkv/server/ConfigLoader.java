@@ -10,6 +10,7 @@ import io.shardkv.server.ShardkvConfig.Peer;
 import io.shardkv.server.ShardkvConfig.RaftSettings;
 import io.shardkv.server.ShardkvConfig.Security;
 import io.shardkv.server.ShardkvConfig.Tls;
+import io.shardkv.raft.GroupHostConfig;
 import io.shardkv.raft.ProposalPolicy;
 import io.shardkv.raft.TlsFiles;
 import java.io.IOException;
@@ -192,7 +193,7 @@ public final class ConfigLoader {
 
   private static Duration firstElection(Config raft) {
     Duration d = raft.getDuration("first-election-timeout");
-    if (d.toMillis() < 50 || d.toMillis() > 10_000) {
+    if (d.compareTo(GroupHostConfig.MIN_FIRST_ELECTION_TIMEOUT) < 0 || d.compareTo(GroupHostConfig.MAX_FIRST_ELECTION_TIMEOUT) > 0) {
       throw new ConfigError("shardkv.raft.first-election-timeout: must be 50ms to 10s, got " + d);
     }
     return d;
