@@ -90,8 +90,17 @@ final class RatisSettings {
 
   static RaftProperties client(Duration requestTimeout) {
     RaftProperties p = new RaftProperties();
-    long perAttempt = Math.max(500, Math.min(3_000, requestTimeout.toMillis() / 2));
-    RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(perAttempt, TimeUnit.MILLISECONDS));
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p,
+        TimeDuration.valueOf(clientAttemptTimeout(requestTimeout).toMillis(), TimeUnit.MILLISECONDS));
     return p;
+  }
+
+  /**
+   * How long one attempt of a request may take before it is sent again: half the request's
+   * timeout, so a lost attempt leaves time for another, between 0.5 and 3 s (a leader change
+   * takes well under a second here, and a read-index round milliseconds).
+   */
+  static Duration clientAttemptTimeout(Duration requestTimeout) {
+    return Duration.ofMillis(Math.max(500, Math.min(3_000, requestTimeout.toMillis() / 2)));
   }
 }

@@ -40,6 +40,8 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
   private final List<PeerConnections> connections;
   private final IntFunction<ShardStateMachine> localReplicas;
   private final Duration timeout;
+  /** How long one attempt of a read may go unanswered before it is sent again. */
+  private final long attemptNanos;
   /** Wait between attempts of a local read or a resent write while a group has no leader. */
   private static final long RETRY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   private final ShardCommandExecutor executor = new ShardCommandExecutor();
@@ -53,6 +55,7 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
     this.localReplicas = localReplicas;
     this.local = local;
     this.timeout = timeout;
+    this.attemptNanos = RatisSettings.clientAttemptTimeout(timeout).toNanos();
     this.proposeStage = new Timer[clients.size()];
     for (int s = 0; s < clients.size(); s++) {
       proposeStage[s] = metrics.timer(MetricNames.writeStageSeconds("propose", s));
@@ -102,19 +105,15 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
 
   /**
    * A linearizable read through the local replica, tried again while its group has no leader
-   * it can ask for the read index (an election or a leadership transfer): reads are idempotent,
-   * so retrying until the deadline is safe, as the Ratis client's own retries would be.
+   * it can ask for the read index (an election or a leadership transfer), or while an attempt
+   * goes unanswered: reads are idempotent, so retrying until the deadline is safe, as the Ratis
+   * client's own retries would be.
    */
   private CompletableFuture<RaftClientReply> readLocally(int shard, Message message, long deadline) {
-    CompletableFuture<RaftClientReply> attempt = local.linearizableRead(shard, message)
-        .orElseGet(() -> clients.get(shard).async().sendReadOnly(message));
-    return attempt.handle((r, e) -> {
-      boolean retry = (e != null || isLeaderless(r)) && System.nanoTime() + RETRY_PAUSE_NANOS < deadline;
-      if (!retry) {
-        return e == null ? CompletableFuture.completedFuture(r) : CompletableFuture.<RaftClientReply>failedFuture(e);
-      }
-      return retryPause().thenCompose(ignored -> readLocally(shard, message, deadline));
-    }).thenCompose(f -> f);
+    return new IdempotentRetry<RaftClientReply>(
+        () -> local.linearizableRead(shard, message).orElseGet(() -> clients.get(shard).async().sendReadOnly(message)),
+        RatisShardGroupClient::isLeaderless, attemptNanos, RETRY_PAUSE_NANOS, System::nanoTime)
+        .runUntil(deadline);
   }
 
   /**
