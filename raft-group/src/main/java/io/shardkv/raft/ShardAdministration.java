@@ -15,6 +15,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
 import org.apache.ratis.server.RaftServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -108,8 +109,9 @@ public final class ShardAdministration {
 
   /**
    * Adds configured node {@code nodeId} to {@code shard}'s group: the node first hosts the group
-   * (with the new membership), then the leader commits the new configuration; the replica then
-   * catches up by installing the leader's snapshot. Idempotent.
+   * as a joining replica (see {@link #hostJoiningReplica}), then the leader commits the new
+   * configuration; the replica catches up by installing the leader's snapshot and the log after
+   * it. Idempotent.
    */
   public List<String> addReplica(int shard, String nodeId) throws IOException {
     checkShard(shard);
@@ -118,14 +120,31 @@ public final class ShardAdministration {
     if (ids(current).contains(nodeId)) {
       return ids(current);
     }
-    current.add(peer);
-    RaftClient client = clients.get(shard);
-    RaftClientReply added = client.getGroupManagementApi(peer.getId())
-        .add(RaftGroup.valueOf(groupIds.of(shard), current));
-    check(added, "create shard " + shard + "'s group on node " + nodeId);
-    check(client.admin().setConfiguration(current), "add " + nodeId + " to shard " + shard);
-    LOG.info("shard {}: replica added on {}; replicas now {}", shard, nodeId, ids(current));
-    return ids(current);
+    hostJoiningReplica(shard, peer, current);
+    List<RaftPeer> next = new ArrayList<>(current);
+    next.add(peer);
+    check(clients.get(shard).admin().setConfiguration(next), "add " + nodeId + " to shard " + shard);
+    LOG.info("shard {}: replica added on {}; replicas now {}", shard, nodeId, ids(next));
+    return ids(next);
+  }
+
+  /**
+   * Creates {@code shard}'s group on {@code peer} with the current members only, so the new
+   * replica starts in Ratis's "initializing" state: it answers the leader but never asks for
+   * votes until a configuration that names it reaches it. Created with itself among the members,
+   * it would campaign after its first-election timeout, and a leader that does not know it yet
+   * answers such a vote request with "shut down", which closes the new replica for good (the
+   * set-configuration then waits for a replica that never catches up).
+   */
+  void hostJoiningReplica(int shard, RaftPeer peer, List<RaftPeer> current) throws IOException {
+    RaftClientReply added;
+    try {
+      added = clients.get(shard).getGroupManagementApi(peer.getId())
+          .add(RaftGroup.valueOf(groupIds.of(shard), current));
+    } catch (AlreadyExistsException e) {
+      return; // an earlier AddReplica created it and failed later: carry on with that replica
+    }
+    check(added, "create shard " + shard + "'s group on node " + peer.getId());
   }
 
   /**

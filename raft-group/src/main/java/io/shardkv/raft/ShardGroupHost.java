@@ -258,6 +258,11 @@ public final class ShardGroupHost implements AutoCloseable {
     return sm;
   }
 
+  /** This node's Ratis server (for tests in this package); null before {@link #start()}. */
+  RaftServer raftServer() {
+    return server;
+  }
+
   /** Reaches the groups (leader routing, retries, timeouts). Valid after {@link #start()}. */
   public ShardGroupClient client() {
     return client;

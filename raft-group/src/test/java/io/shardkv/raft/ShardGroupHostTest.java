@@ -190,6 +190,49 @@ class ShardGroupHostTest {
   }
 
   /**
+   * A replica an admin adds back starts as a joining member that never campaigns: created with
+   * itself among the members, it asked for votes after its first-election timeout, the leader
+   * (not yet knowing it) answered "shut down", and the replica closed for good while the
+   * set-configuration waited for it (a 60 s AddReplica hang seen in OperationsDocIT).
+   */
+  @Test
+  void aReplicaAddedBackJoinsWithoutCampaigningAndInstallsTheLeadersSnapshot() throws Exception {
+    startThreeHosts(ReplicationPolicy.defaults());
+    for (int i = 0; i < 20; i++) {
+      hosts.get(0).client().submit(0, put("k" + i, "v")).get();
+    }
+    ShardAdministration admin = hosts.get(0).administration();
+    assertThat(admin.removeReplica(0, "n3")).containsExactly("n1", "n2");
+    for (int i = 0; i < 2; i++) {
+      hosts.get(i).takeSnapshot(0).get(); // the log before it is purged: n3 must install
+    }
+
+    org.apache.ratis.protocol.RaftPeer n3 = org.apache.ratis.protocol.RaftPeer.newBuilder()
+        .setId("n3").setAddress(peers.get(2).raftAddress()).build();
+    List<org.apache.ratis.protocol.RaftPeer> current = List.copyOf(
+        hostsByNode.get("n1").raftServer().getDivision(new GroupIds("test").of(0))
+            .getRaftConf().getCurrentPeers());
+    admin.hostJoiningReplica(0, n3, current);
+    org.apache.ratis.server.RaftServer.Division joining =
+        hostsByNode.get("n3").raftServer().getDivision(new GroupIds("test").of(0));
+    // Ratis's initializing state: not in its own configuration, so no election timer runs.
+    assertThat(joining.getRaftConf().getPeer(n3.getId())).isNull();
+    assertThat(joining.getInfo().getLifeCycleState()).isEqualTo(org.apache.ratis.util.LifeCycle.State.STARTING);
+
+    assertThat(admin.addReplica(0, "n3")).containsExactly("n1", "n2", "n3");
+    assertThat(admin.addReplica(0, "n3")).as("idempotent").containsExactly("n1", "n2", "n3");
+    await("n3 installed the snapshot and serves", () -> {
+      try {
+        return hosts.get(2).client().query(0, get("k19"), ReadConsistency.STALE).join().getGet().hasValue();
+      } catch (RuntimeException e) {
+        return false; // installing: the store is being replaced
+      }
+    });
+    assertThat(joining.getInfo().getLifeCycleState()).isEqualTo(org.apache.ratis.util.LifeCycle.State.RUNNING);
+    hosts.get(2).client().submit(0, put("after", "v")).get(20, TimeUnit.SECONDS);
+  }
+
+  /**
    * While leadership of a shard moves from node to node, writes submitted through every node
    * (the leader's own, and forwarded ones) all succeed: a leader that is stepping down refuses a
    * write before appending it, so the client resends it instead of failing the caller.
