@@ -353,7 +353,7 @@ public final class LmdbShardStore implements ShardStore {
     resizeLock.readLock().lock();
     try {
       if (closed) {
-        throw new StoreException("store in " + dir + " is closed");
+        throw new StoreClosedException("store in " + dir + " is closed");
       }
       return action.get();
     } finally {

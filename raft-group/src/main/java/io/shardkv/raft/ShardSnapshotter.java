@@ -4,6 +4,7 @@ import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.CrashPoints;
+import io.shardkv.store.StoreClosedException;
 import io.shardkv.store.StoreDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -103,7 +104,11 @@ final class ShardSnapshotter {
           Files.size(artifact.dataFile()), (System.nanoTime() - start) / 1_000_000);
       return artifact;
     } catch (IOException | RuntimeException e) {
-      LOG.error("shard {}: snapshot aborted: {}", shard, e.toString());
+      if (e instanceof StoreClosedException) {
+        LOG.info("shard {}: snapshot abandoned: {}", shard, e.getMessage());
+      } else {
+        LOG.error("shard {}: snapshot aborted: {}", shard, e.toString());
+      }
       if (staging != null) {
         try {
           StoreDirectory.deleteRecursively(staging);

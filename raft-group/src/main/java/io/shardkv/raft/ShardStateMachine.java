@@ -10,6 +10,7 @@ import io.shardkv.api.raft.v1.RaftCommandResult;
 import io.shardkv.api.raft.v1.RaftQuery;
 import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.LmdbShardStore;
+import io.shardkv.store.StoreClosedException;
 import io.shardkv.store.MetaRead;
 import io.shardkv.store.StoreDirectory;
 import java.io.IOException;
@@ -194,16 +195,25 @@ public final class ShardStateMachine extends BaseStateMachine {
     settings.timeline().reached("shard_initialized", shard);
   }
 
+  /** The live store, for work that may outlive it (a background snapshot copy). */
+  private LmdbShardStore openStore() {
+    LmdbShardStore s = store;
+    if (s == null) {
+      throw new StoreClosedException("shard " + shard + "'s store is closed (replica stopping, removed or installing)");
+    }
+    return s;
+  }
+
   private SnapshotSource liveSource() {
     return new SnapshotSource() {
       @Override
       public AppliedIndex pinAt(AppliedIndex at) {
-        return store.pinAt(at);
+        return openStore().pinAt(at);
       }
 
       @Override
       public void copyCompactedTo(Path dir) {
-        store.copyCompactedTo(dir);
+        openStore().copyCompactedTo(dir);
       }
 
       @Override

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.codahale.metrics.MetricRegistry;
 import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.CrashPoints;
+import io.shardkv.store.StoreClosedException;
 import io.shardkv.store.StoreException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,6 +23,7 @@ class ShardSnapshotterTest {
   private final List<String> events = new ArrayList<>();
   private AppliedIndex storeAt = new AppliedIndex(3, 42);
   private boolean pinFails;
+  private boolean storeClosed;
 
   private final SnapshotSource source = new SnapshotSource() {
     @Override
@@ -35,6 +37,9 @@ class ShardSnapshotterTest {
 
     @Override
     public void copyCompactedTo(Path target) {
+      if (storeClosed) {
+        throw new StoreClosedException("store closed");
+      }
       try {
         Files.writeString(target.resolve("data.mdb"), "copy");
       } catch (IOException e) {
@@ -109,5 +114,19 @@ class ShardSnapshotterTest {
     assertThat(events).isEmpty();
     assertThat(s.completed()).isEmpty();
     assertThat(s.takeSnapshot(storeAt)).isEqualTo(-1); // never reports an unsaved snapshot
+  }
+
+  /** A replica closing under a running copy (removed, stopping, installing) leaves no artifact and no staging. */
+  @Test
+  void aStoreClosedDuringTheCopyLeavesNoArtifactAndNoStagingDirectory() throws Exception {
+    storeClosed = true;
+    ShardSnapshotter s = snapshotter();
+
+    assertThatThrownBy(() -> s.snapshotNow().get()).hasMessageContaining("store closed");
+    assertThat(s.completed()).isEmpty();
+    assertThat(events).isEmpty();
+    try (var left = Files.list(dir)) {
+      assertThat(left).as("staging directories left behind").isEmpty();
+    }
   }
 }
