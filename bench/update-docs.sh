@@ -42,6 +42,7 @@ if [[ -f "$RES/restart-under-load.txt" ]]; then
 else
   echo "(no results yet: run bench/restart.sh)" > "$TMP/restart-under-load"
 fi
+{ cmd restart-cluster; if [[ -f "$RES/restart-cluster.txt" ]]; then echo '```'; cat "$RES/restart-cluster.txt"; echo '```'; else echo "(no results yet: run bin/shardkv-bench restart-cluster)"; fi; } > "$TMP/restart-cluster"
 {
   cmd jmh
   if [[ -f "$RES/jmh.txt" ]]; then
@@ -53,7 +54,7 @@ fi
 
 { cmd soak; if [[ -f "$RES/soak.txt" ]]; then echo '```'; cat "$RES/soak.txt"; echo '```'; else echo "(no results yet: run bin/shardkv-bench soak)"; fi; } > "$TMP/soak"
 
-for name in machine vs-etcd restart restart-under-load jmh soak; do
+for name in machine vs-etcd restart restart-cluster restart-under-load jmh soak; do
   awk -v name="$name" -v file="$TMP/$name" '
     $0 == "<!-- " name " -->" { print; while ((getline line < file) > 0) print line; skip=1; next }
     $0 == "<!-- /" name " -->" { skip=0 }

@@ -1,1 +1,1 @@
-bench/restart.sh --sizes-gb 0.1,1,4,8,10 --runs 2 --dir /tmp/w/rbig  # 2 cores, load average 0.80 2.98 3.22 at start, 2026-12-02T18:53Z, openjdk version "17.0.15", class cache on; 4096-byte values. Stopped at 8 GB (TakeSnapshot's then 300 s deadline; 8-10 GB need --value-bytes 4000 to fit this disk): sizes 0.1-4 GB
+bench/restart.sh --sizes-gb 0.1,1,4,8,10 --runs 2 --value-bytes 4000 --dir /tmp/w/rbig2 --no-under-load  # 2 cores, load average 0.00 0.03 0.81 at start, 2026-12-02T22:33:54Z, openjdk version "17.0.15" 2025-04-15, class cache on

@@ -1,0 +1,1 @@
+bin/shardkv-bench restart-cluster --kill one --runs 5; bin/shardkv-bench restart-cluster --kill all --runs 5  # 2 cores, 2026-12-03T05:54Z, openjdk 17.0.15, class cache on; load average at each start in the output
