@@ -15,6 +15,7 @@ import java.util.TreeMap;
 public final class InMemoryShardStore implements ShardStore {
   private final NavigableMap<byte[], byte[]> data = new TreeMap<>(ByteOrder.UNSIGNED);
   private AppliedIndex meta;
+  private ReplicaDigest digest = ReplicaDigest.EMPTY;
 
   @Override
   public synchronized List<ApplyOutcome> applyBatch(List<LogEntryOps> entries) {
@@ -33,17 +34,21 @@ public final class InMemoryShardStore implements ShardStore {
         results.add(applyOne(op));
       }
       meta = entry.at();
-      outcomes.add(new ApplyOutcome(true, List.copyOf(results)));
+      outcomes.add(ApplyOutcome.applied(results, digest));
     }
     return outcomes;
   }
 
   private OpResult applyOne(StoreOp op) {
     if (op instanceof StoreOp.Put put) {
-      data.put(put.key().clone(), put.value().clone());
+      write(put.key(), put.value());
       return new OpResult.Written();
     } else if (op instanceof StoreOp.Delete delete) {
-      return new OpResult.Deleted(data.remove(delete.key()) != null);
+      byte[] old = data.remove(delete.key());
+      if (old != null) {
+        digest = digest.minus(PairHash.of(delete.key(), old));
+      }
+      return new OpResult.Deleted(old != null);
     } else if (op instanceof StoreOp.DeletePrefix dp) {
       long count = 0;
       var it = data.tailMap(dp.prefix(), true).entrySet().iterator();
@@ -52,6 +57,7 @@ public final class InMemoryShardStore implements ShardStore {
         if (!ByteOrder.hasPrefix(e.getKey(), dp.prefix())) {
           break;
         }
+        digest = digest.minus(PairHash.of(e.getKey(), e.getValue()));
         it.remove();
         count++;
       }
@@ -61,12 +67,25 @@ public final class InMemoryShardStore implements ShardStore {
       boolean matches = cas.expected() == null ? current == null
           : current != null && Arrays.equals(current, cas.expected());
       if (matches) {
-        data.put(cas.key().clone(), cas.value().clone());
+        write(cas.key(), cas.value());
         return new OpResult.CompareAndSetOutcome(true, cas.value().clone());
       }
       return new OpResult.CompareAndSetOutcome(false, current == null ? null : current.clone());
     }
     throw new IllegalArgumentException("unknown op " + op);
+  }
+
+  private void write(byte[] key, byte[] value) {
+    byte[] old = data.put(key.clone(), value.clone());
+    if (old != null) {
+      digest = digest.minus(PairHash.of(key, old));
+    }
+    digest = digest.plus(PairHash.of(key, value));
+  }
+
+  @Override
+  public synchronized DigestAt digest() {
+    return new DigestAt(Optional.ofNullable(meta), digest);
   }
 
   @Override

@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One shard replica's store: an LMDB environment with a {@code data} database for the keys and
- * a {@code meta} database holding the applied index (owned by {@link AppliedIndexMeta}).
+ * a {@code meta} database holding the applied index (owned by {@link AppliedIndexMeta}) and the
+ * replica digest (owned by {@link ReplicaDigestRecord}), both written in the transaction that
+ * writes the data.
  *
  * <p>Lock order: {@code writeMonitor} (single writer) before {@code resizeLock}. Every
  * transaction holds {@code resizeLock} shared; growing the map holds it exclusively, because
@@ -36,6 +38,8 @@ public final class LmdbShardStore implements ShardStore {
   private static final Logger LOG = LoggerFactory.getLogger(LmdbShardStore.class);
   static final String DATA_FILE = "data.mdb";
   private static final int DELETE_PREFIX_CHUNK = 10_000;
+  /** A scrub paces itself, and checks whether it must give way, after this many bytes. */
+  private static final long SCRUB_PACE_BYTES = 1 << 20;
   /** LMDB's compile-time key limit (MDB_MAXKEYSIZE) in the bundled build. */
   public static final int MAX_KEY_BYTES = 511;
 
@@ -44,6 +48,7 @@ public final class LmdbShardStore implements ShardStore {
   private final Env<byte[]> env;
   private final Dbi<byte[]> data;
   private final AppliedIndexMeta meta;
+  private final ReplicaDigestRecord digestRecord;
   private final Object writeMonitor = new Object();
   private final ReentrantReadWriteLock resizeLock = new ReentrantReadWriteLock();
   private volatile long mapSize;
@@ -64,7 +69,9 @@ public final class LmdbShardStore implements ShardStore {
     // side with the proxy's default, which is signed for byte[]. Pass the unsigned order so
     // both sides agree (the native comparator stays LMDB's own: false = no Java callback).
     this.data = env.openDbi("data", ByteOrder.UNSIGNED, false, DbiFlags.MDB_CREATE);
-    this.meta = new AppliedIndexMeta(env.openDbi("meta", DbiFlags.MDB_CREATE));
+    Dbi<byte[]> metaDb = env.openDbi("meta", DbiFlags.MDB_CREATE);
+    this.meta = new AppliedIndexMeta(metaDb);
+    this.digestRecord = new ReplicaDigestRecord(metaDb);
   }
 
   /** Opens the environment in {@code dir}, creating the directory and databases if needed. */
@@ -93,7 +100,14 @@ public final class LmdbShardStore implements ShardStore {
           .setMaxDbs(2)
           .setMaxReaders(config.maxReaders())
           .open(dir.toFile(), flags.toArray(new EnvFlags[0]));
-      return new LmdbShardStore(dir, config, env, size, crashPoints);
+      LmdbShardStore store = new LmdbShardStore(dir, config, env, size, crashPoints);
+      try {
+        store.ensureDigest();
+      } catch (RuntimeException e) {
+        store.close();
+        throw e;
+      }
+      return store;
     } catch (LmdbException e) {
       throw new IOException("cannot open LMDB environment in " + dir + ": " + e.getMessage(), e);
     }
@@ -102,6 +116,37 @@ public final class LmdbShardStore implements ShardStore {
   /** The directory holding this environment. */
   public Path directory() {
     return dir;
+  }
+
+  /**
+   * A store written before replica digests existed has data but no digest record: compute it
+   * once, by a full scan, so that every later write can keep it current. An empty store simply
+   * starts from the empty digest.
+   */
+  private void ensureDigest() {
+    synchronized (writeMonitor) {
+      withTxnLock(() -> {
+        try (Txn<byte[]> txn = env.txnWrite()) {
+          if (digestRecord.read(txn).isPresent()) {
+            return null;
+          }
+          long start = System.nanoTime();
+          ReplicaDigest digest = ReplicaDigest.EMPTY;
+          try (CursorIterable<byte[]> it = data.iterate(txn, KeyRange.all())) {
+            for (CursorIterable.KeyVal<byte[]> kv : it) {
+              digest = digest.plus(PairHash.of(kv.key(), kv.val()));
+            }
+          }
+          digestRecord.writeInWriteTxn(txn, digest);
+          txn.commit();
+          if (digest.pairs() > 0) {
+            LOG.info("replica digest of {} computed for the first time: {} pairs in {} ms", dir, digest.pairs(),
+                (System.nanoTime() - start) / 1_000_000);
+          }
+          return null;
+        }
+      });
+    }
   }
 
   @Override
@@ -135,6 +180,8 @@ public final class LmdbShardStore implements ShardStore {
               + "); the store cannot tell which entries it holds");
         }
         long stored = current instanceof MetaRead.Present p ? p.index().index() : -1;
+        RunningDigest digest = new RunningDigest(digestRecord.read(txn).orElseThrow(
+            () -> new StoreException("store in " + dir + " has no replica digest record")));
         List<ApplyOutcome> outcomes = new ArrayList<>(entries.size());
         AppliedIndex last = null;
         for (LogEntryOps entry : entries) {
@@ -151,13 +198,14 @@ public final class LmdbShardStore implements ShardStore {
           }
           List<OpResult> results = new ArrayList<>(entry.ops().size());
           for (StoreOp op : entry.ops()) {
-            results.add(applyOne(txn, op));
+            results.add(applyOne(txn, op, digest));
           }
-          outcomes.add(new ApplyOutcome(true, List.copyOf(results)));
+          outcomes.add(ApplyOutcome.applied(results, digest.value));
         }
         if (last.index() <= stored) {
           return outcomes; // every entry was replayed: nothing to write
         }
+        digestRecord.writeInWriteTxn(txn, digest.value);
         meta.advanceInWriteTxn(txn, last);
         beforeCommit.run();
         txn.commit();
@@ -166,20 +214,43 @@ public final class LmdbShardStore implements ShardStore {
     });
   }
 
-  private OpResult applyOne(Txn<byte[]> txn, StoreOp op) {
+  /** The digest as an apply transaction changes it, pair by pair. */
+  private static final class RunningDigest {
+    private ReplicaDigest value;
+
+    RunningDigest(ReplicaDigest start) {
+      this.value = start;
+    }
+
+    void removed(byte[] key, byte[] oldValue) {
+      value = value.minus(PairHash.of(key, oldValue));
+    }
+
+    void added(byte[] key, byte[] newValue) {
+      value = value.plus(PairHash.of(key, newValue));
+    }
+  }
+
+  private OpResult applyOne(Txn<byte[]> txn, StoreOp op, RunningDigest digest) {
     if (op instanceof StoreOp.Put put) {
-      data.put(txn, put.key(), put.value());
+      write(txn, put.key(), data.get(txn, put.key()), put.value(), digest);
       return new OpResult.Written();
     } else if (op instanceof StoreOp.Delete delete) {
-      return new OpResult.Deleted(data.delete(txn, delete.key()));
+      byte[] old = data.get(txn, delete.key());
+      if (old == null) {
+        return new OpResult.Deleted(false);
+      }
+      digest.removed(delete.key(), old);
+      data.delete(txn, delete.key());
+      return new OpResult.Deleted(true);
     } else if (op instanceof StoreOp.DeletePrefix dp) {
-      return new OpResult.PrefixDeleted(deletePrefix(txn, dp.prefix()));
+      return new OpResult.PrefixDeleted(deletePrefix(txn, dp.prefix(), digest));
     } else if (op instanceof StoreOp.CompareAndSet cas) {
       byte[] current = data.get(txn, cas.key());
       boolean matches = cas.expected() == null ? current == null
           : current != null && Arrays.equals(current, cas.expected());
       if (matches) {
-        data.put(txn, cas.key(), cas.value());
+        write(txn, cas.key(), current, cas.value(), digest);
         return new OpResult.CompareAndSetOutcome(true, cas.value().clone());
       }
       return new OpResult.CompareAndSetOutcome(false, current);
@@ -187,8 +258,17 @@ public final class LmdbShardStore implements ShardStore {
     throw new IllegalArgumentException("unknown op " + op);
   }
 
-  /** Deletes in chunks so a huge prefix never needs all its keys in memory at once. */
-  private long deletePrefix(Txn<byte[]> txn, byte[] prefix) {
+  /** Puts {@code value} over {@code old} (null if absent), keeping the digest in step. */
+  private void write(Txn<byte[]> txn, byte[] key, byte[] old, byte[] value, RunningDigest digest) {
+    if (old != null) {
+      digest.removed(key, old);
+    }
+    data.put(txn, key, value);
+    digest.added(key, value);
+  }
+
+  /** Deletes in chunks so a huge prefix never needs all its pairs in memory at once. */
+  private long deletePrefix(Txn<byte[]> txn, byte[] prefix, RunningDigest digest) {
     long total = 0;
     while (true) {
       List<byte[]> keys = new ArrayList<>();
@@ -198,6 +278,7 @@ public final class LmdbShardStore implements ShardStore {
             break;
           }
           keys.add(kv.key());
+          digest.removed(kv.key(), kv.val());
         }
       }
       for (byte[] k : keys) {
@@ -288,6 +369,60 @@ public final class LmdbShardStore implements ShardStore {
         return meta.read(txn);
       }
     });
+  }
+
+  /** The stored replica digest and the applied index it belongs to, from one read transaction. */
+  public DigestAt digest() {
+    return withTxnLock(() -> {
+      try (Txn<byte[]> txn = env.txnRead()) {
+        return new DigestAt(presentIndex(meta.read(txn)), readDigest(txn));
+      }
+    });
+  }
+
+  /**
+   * Recomputes the digest from every key/value pair of one consistent view and returns it with
+   * the digest stored in that same view, to catch what LMDB cannot see (it has no checksums): a
+   * flipped bit in the data file. The scan holds one read transaction; it gives way (returns
+   * without a computed digest) as soon as the store needs its map resized or is closing, both of
+   * which must wait for open transactions.
+   */
+  public ScrubResult scrub(ScrubPacer pacer) throws InterruptedException {
+    resizeLock.readLock().lock();
+    try {
+      if (closed) {
+        throw new StoreClosedException("store in " + dir + " is closed");
+      }
+      try (Txn<byte[]> txn = env.txnRead(); CursorIterable<byte[]> it = data.iterate(txn, KeyRange.all())) {
+        Optional<AppliedIndex> at = presentIndex(meta.read(txn));
+        ReplicaDigest stored = readDigest(txn);
+        ReplicaDigest computed = ReplicaDigest.EMPTY;
+        long bytes = 0;
+        long paced = 0;
+        for (CursorIterable.KeyVal<byte[]> kv : it) {
+          computed = computed.plus(PairHash.of(kv.key(), kv.val()));
+          bytes += kv.key().length + kv.val().length;
+          if (bytes - paced >= SCRUB_PACE_BYTES) {
+            paced = bytes;
+            if (!pacer.pace(bytes) || resizeLock.hasQueuedThreads()) {
+              return new ScrubResult(at, stored, Optional.empty(), bytes);
+            }
+          }
+        }
+        return new ScrubResult(at, stored, Optional.of(computed), bytes);
+      }
+    } finally {
+      resizeLock.readLock().unlock();
+    }
+  }
+
+  private ReplicaDigest readDigest(Txn<byte[]> txn) {
+    return digestRecord.read(txn).orElseThrow(
+        () -> new StoreException("store in " + dir + " has no replica digest record"));
+  }
+
+  private static Optional<AppliedIndex> presentIndex(MetaRead read) {
+    return read instanceof MetaRead.Present p ? Optional.of(p.index()) : Optional.empty();
   }
 
   /**

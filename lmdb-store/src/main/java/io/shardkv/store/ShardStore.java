@@ -34,6 +34,13 @@ public interface ShardStore extends AppliedIndexReader, AutoCloseable {
    */
   List<ApplyOutcome> applyBatch(List<LogEntryOps> entries);
 
+  /**
+   * The replica digest (DESIGN invariant 10) with the applied index it belongs to. Every
+   * implementation computes it the same way ({@link ReplicaDigest}), so equal data means an
+   * equal digest across implementations too.
+   */
+  DigestAt digest();
+
   /** The current value of {@code key}, if any. */
   Optional<byte[]> get(byte[] key);
 

@@ -5,4 +5,9 @@ class InMemoryShardStoreTest extends ShardStoreContract {
   ShardStore newStore() {
     return new InMemoryShardStore();
   }
+
+  @Override
+  ShardStore newFreshStore() {
+    return new InMemoryShardStore();
+  }
 }

@@ -19,6 +19,13 @@ class LmdbShardStoreTest extends ShardStoreContract {
     return LmdbShardStore.open(dir.resolve("store"), LmdbStoreConfig.defaults());
   }
 
+  private int fresh;
+
+  @Override
+  ShardStore newFreshStore() throws Exception {
+    return LmdbShardStore.open(dir.resolve("fresh" + (++fresh)), LmdbStoreConfig.defaults());
+  }
+
   private LmdbShardStore lmdb() {
     return (LmdbShardStore) store;
   }
@@ -182,5 +189,118 @@ class LmdbShardStoreTest extends ShardStoreContract {
               .map(KeyValue::key).toList());
     }
     assertThat(lmdb().usedBytes()).isPositive();
+  }
+
+  @Test
+  void invariant10_replicaDigest_failureBeforeCommitLeavesDataMetaAndDigestAsTheyWere() throws Exception {
+    store.apply(List.of(new StoreOp.Put(b("a"), b("1"))), new AppliedIndex(1, 1));
+    DigestAt before = store.digest();
+    lmdb().beforeCommitForTest(() -> {
+      throw new IllegalStateException("crash between data and commit");
+    });
+    assertThatThrownBy(() -> store.apply(List.of(new StoreOp.Put(b("a"), b("2")), new StoreOp.Delete(b("a")),
+        new StoreOp.Put(b("b"), b("x"))), new AppliedIndex(1, 2))).hasMessageContaining("crash");
+    lmdb().beforeCommitForTest(() -> {});
+
+    reopen(LmdbStoreConfig.defaults());
+    assertThat(store.digest()).isEqualTo(before);
+    assertThat(lmdb().scrub(ScrubPacer.UNLIMITED).matches()).isTrue();
+  }
+
+  @Test
+  void invariant10_replicaDigest_survivesReopenAndIsCarriedByTheCompactedCopy() throws Exception {
+    for (int i = 0; i < 200; i++) {
+      store.apply(List.of(new StoreOp.Put(b("k" + (i % 50)), b("v" + i))), new AppliedIndex(2, i + 1));
+    }
+    DigestAt digest = store.digest();
+    assertThat(digest.at()).contains(new AppliedIndex(2, 200));
+    assertThat(digest.digest()).isEqualTo(scanDigest(store)).extracting(ReplicaDigest::pairs).isEqualTo(50L);
+
+    Path copy = Files.createDirectories(dir.resolve("copy"));
+    lmdb().copyCompactedTo(copy);
+    reopen(LmdbStoreConfig.defaults());
+    assertThat(store.digest()).isEqualTo(digest);
+    try (LmdbShardStore copied = LmdbShardStore.open(copy, LmdbStoreConfig.defaults())) {
+      assertThat(copied.digest()).as("the snapshot artifact carries its digest with its meta").isEqualTo(digest);
+      assertThat(copied.scrub(ScrubPacer.UNLIMITED).matches()).isTrue();
+    }
+  }
+
+  @Test
+  void aScrubFindsAByteFlippedInTheDataFileThatLmdbCannotSee() throws Exception {
+    byte[] marker = b("marker-value-0123456789abcdef");
+    store.apply(List.of(new StoreOp.Put(b("a"), b("1")), new StoreOp.Put(b("k"), marker)), new AppliedIndex(1, 1));
+    assertThat(lmdb().scrub(ScrubPacer.UNLIMITED).matches()).isTrue();
+    store.close();
+
+    Path file = dir.resolve("store").resolve("data.mdb");
+    byte[] bytes = Files.readAllBytes(file);
+    int at = indexOf(bytes, marker);
+    assertThat(at).as("the value's bytes in the data file").isNotNegative();
+    bytes[at + 7] ^= 0x01;
+    Files.write(file, bytes);
+
+    store = LmdbShardStore.open(dir.resolve("store"), LmdbStoreConfig.defaults());
+    assertThat(store.get(b("k"))).as("LMDB serves the rotten value without noticing").isPresent()
+        .hasValueSatisfying(v -> assertThat(v).isNotEqualTo(marker));
+    ScrubResult result = lmdb().scrub(ScrubPacer.UNLIMITED);
+    assertThat(result.mismatch()).isTrue();
+    assertThat(result.at()).contains(new AppliedIndex(1, 1));
+    assertThat(result.computed()).hasValueSatisfying(c -> assertThat(c.pairs()).isEqualTo(2));
+  }
+
+  @Test
+  void aScrubStopsWhenItsPacerSaysSoAndAClosedStoreRefusesOne() throws Exception {
+    byte[] value = new byte[64 * 1024];
+    for (int i = 0; i < 40; i++) {
+      store.apply(List.of(new StoreOp.Put(b("k" + i), value)), new AppliedIndex(1, i + 1));
+    }
+    java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong();
+    ScrubResult stopped = lmdb().scrub(bytes -> {
+      seen.set(bytes);
+      return false;
+    });
+    assertThat(stopped.computed()).isEmpty();
+    assertThat(stopped.matches()).isFalse();
+    assertThat(stopped.mismatch()).isFalse();
+    assertThat(seen.get()).isGreaterThanOrEqualTo(1 << 20);
+
+    store.close();
+    assertThatThrownBy(() -> lmdb().scrub(ScrubPacer.UNLIMITED)).isInstanceOf(StoreClosedException.class);
+  }
+
+  @Test
+  void aStoreWrittenBeforeDigestsExistedGetsOneComputedAtItsFirstOpen() throws Exception {
+    store.close();
+    Path legacy = dir.resolve("legacy");
+    Files.createDirectories(legacy);
+    try (org.lmdbjava.Env<byte[]> env = org.lmdbjava.Env.create(org.lmdbjava.ByteArrayProxy.PROXY_BA)
+        .setMapSize(8L << 20).setMaxDbs(2).open(legacy.toFile())) {
+      var data = env.openDbi("data", org.lmdbjava.DbiFlags.MDB_CREATE);
+      var meta = env.openDbi("meta", org.lmdbjava.DbiFlags.MDB_CREATE);
+      try (var txn = env.txnWrite()) {
+        data.put(txn, b("x"), b("1"));
+        data.put(txn, b("y"), b("2"));
+        meta.put(txn, MetaSchema.KEY, MetaSchema.encode(new AppliedIndex(3, 30)));
+        txn.commit();
+      }
+    }
+    store = LmdbShardStore.open(legacy, LmdbStoreConfig.defaults());
+    assertThat(store.digest().digest())
+        .isEqualTo(ReplicaDigest.EMPTY.plus(PairHash.of(b("x"), b("1"))).plus(PairHash.of(b("y"), b("2"))));
+    assertThat(store.appliedIndex()).contains(new AppliedIndex(3, 30));
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
   }
 }

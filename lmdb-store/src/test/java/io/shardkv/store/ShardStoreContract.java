@@ -17,6 +17,9 @@ abstract class ShardStoreContract {
 
   abstract ShardStore newStore() throws Exception;
 
+  /** A second, empty store of the same kind (the current one is closed first). */
+  abstract ShardStore newFreshStore() throws Exception;
+
   @BeforeEach
   void open() throws Exception {
     store = newStore();
@@ -189,5 +192,62 @@ abstract class ShardStoreContract {
     assertThat(store.applyBatch(List.of(new LogEntryOps(new AppliedIndex(1, 6), List.of()))))
         .containsExactly(ApplyOutcome.alreadyApplied());
     assertThat(store.appliedIndex()).contains(new AppliedIndex(1, 6));
+  }
+
+  /** The digest recomputed from a full scan: what the stored digest must always equal. */
+  static ReplicaDigest scanDigest(ShardStore s) {
+    ReplicaDigest d = ReplicaDigest.EMPTY;
+    for (KeyValue kv : s.scan(new byte[0], new byte[0], Integer.MAX_VALUE).kvs()) {
+      d = d.plus(PairHash.of(kv.key(), kv.value()));
+    }
+    return d;
+  }
+
+  @Test
+  void invariant10_replicaDigest_followsEveryKindOfWriteAndEqualsAFullScan() {
+    assertThat(store.digest().digest()).isEqualTo(ReplicaDigest.EMPTY);
+    apply(new StoreOp.Put(b("p/1"), b("a")), new StoreOp.Put(b("p/2"), b("b")), new StoreOp.Put(b("q"), b("c")));
+    assertThat(store.digest().digest()).isEqualTo(scanDigest(store)).extracting(ReplicaDigest::pairs).isEqualTo(3L);
+    apply(new StoreOp.Put(b("q"), b("overwritten")));
+    assertThat(store.digest().digest()).isEqualTo(scanDigest(store));
+    apply(new StoreOp.CompareAndSet(b("q"), b("overwritten"), b("swapped")),
+        new StoreOp.CompareAndSet(b("q"), b("wrong"), b("ignored")), new StoreOp.CompareAndSet(b("n"), null, b("new")));
+    assertThat(store.digest().digest()).isEqualTo(scanDigest(store));
+    apply(new StoreOp.DeletePrefix(b("p/")), new StoreOp.Delete(b("absent")));
+    assertThat(store.digest().digest()).isEqualTo(scanDigest(store)).extracting(ReplicaDigest::pairs).isEqualTo(2L);
+    apply(new StoreOp.Delete(b("q")), new StoreOp.Delete(b("n")));
+    assertThat(store.digest().digest()).as("back to no data").isEqualTo(ReplicaDigest.EMPTY);
+  }
+
+  @Test
+  void invariant10_replicaDigest_isIndependentOfTheOrderTheDataArrivedIn() throws Exception {
+    apply(new StoreOp.Put(b("a"), b("1")), new StoreOp.Put(b("b"), b("old")), new StoreOp.Put(b("c"), b("3")));
+    apply(new StoreOp.Put(b("b"), b("2")));
+    apply(new StoreOp.Delete(b("c")));
+    ReplicaDigest oneWay = store.digest().digest();
+
+    store.close();
+    store = newFreshStore();
+    store.apply(List.of(new StoreOp.Put(b("b"), b("2"))), new AppliedIndex(1, 1));
+    store.apply(List.of(new StoreOp.Put(b("a"), b("1"))), new AppliedIndex(1, 2));
+    assertThat(store.digest().digest()).isEqualTo(oneWay);
+    assertThat(store.digest().at()).contains(new AppliedIndex(1, 2));
+
+    store.apply(List.of(new StoreOp.Put(b("a"), b("x"))), new AppliedIndex(1, 3));
+    assertThat(store.digest().digest()).as("a different value, a different digest").isNotEqualTo(oneWay);
+  }
+
+  @Test
+  void invariant10_replicaDigest_eachAppliedEntryOfAGroupCommitCarriesTheDigestAfterIt() {
+    List<ApplyOutcome> outcomes = store.applyBatch(List.of(
+        new LogEntryOps(new AppliedIndex(1, 1), List.of(new StoreOp.Put(b("a"), b("1")))),
+        new LogEntryOps(new AppliedIndex(1, 2), List.of()),
+        new LogEntryOps(new AppliedIndex(1, 3), List.of(new StoreOp.Put(b("b"), b("2"))))));
+    ReplicaDigest afterA = ReplicaDigest.EMPTY.plus(PairHash.of(b("a"), b("1")));
+    assertThat(outcomes.get(0).digestAfter()).contains(afterA);
+    assertThat(outcomes.get(1).digestAfter()).contains(afterA);
+    assertThat(outcomes.get(2).digestAfter()).contains(afterA.plus(PairHash.of(b("b"), b("2"))));
+    assertThat(store.applyBatch(List.of(new LogEntryOps(new AppliedIndex(1, 3), List.of()))).get(0).digestAfter())
+        .as("a replayed entry applies nothing and reports no digest").isEmpty();
   }
 }

@@ -201,6 +201,11 @@ class GroupCommitApplierTest {
     }
 
     @Override
+    public io.shardkv.store.DigestAt digest() {
+      return delegate.digest();
+    }
+
+    @Override
     public Optional<byte[]> get(byte[] key) {
       return delegate.get(key);
     }
