@@ -36,8 +36,12 @@ import java.util.function.Supplier;
 final class GroupCommitApplier implements AutoCloseable {
   /** Receives commit progress and the first failure, on the applier's thread. */
   interface Listener {
-    /** Every entry up to {@code last} is committed to the store. */
-    void committed(AppliedIndex last);
+    /**
+     * Every entry up to {@code last} is committed to the store; {@code digests} holds the
+     * replica digest after each entry of the transaction that the store applied (replayed
+     * entries it skipped have none), in index order.
+     */
+    void committed(AppliedIndex last, List<DigestPoint> digests);
 
     /** The store failed; this applier applies nothing more. */
     void failed(AppliedIndex firstUnapplied, RuntimeException cause);
@@ -170,7 +174,12 @@ final class GroupCommitApplier implements AutoCloseable {
     commitTime.update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     batchEntries.update(batch.size());
     AppliedIndex last = batch.get(batch.size() - 1).entry().at();
-    listener.committed(last);
+    List<DigestPoint> digests = new ArrayList<>(batch.size());
+    for (int i = 0; i < batch.size(); i++) {
+      AppliedIndex at = batch.get(i).entry().at();
+      outcomes.get(i).digestAfter().ifPresent(d -> digests.add(new DigestPoint(at, d)));
+    }
+    listener.committed(last, digests);
     // In log order: Ratis releases waiting linearizable reads as these complete.
     for (int i = 0; i < batch.size(); i++) {
       Pending p = batch.get(i);

@@ -175,4 +175,19 @@ public final class MetricNames {
   public static String raftLogBytes(int shard) {
     return shard("shardkv_raft_log_retained_bytes", shard);
   }
+
+  /** Counter of Admin VerifyShard checks by result ({@code match|mismatch|incomplete}). */
+  public static String verifyChecks(String result) {
+    return labelled("shardkv_verify_checks_total", "result", result);
+  }
+
+  /** Counter of scrub passes over one shard's replica by result ({@code match|mismatch|gave_way}). */
+  public static String scrubPasses(int shard, String result) {
+    return labelled("shardkv_scrub_passes_total", "shard", Integer.toString(shard), "result", result);
+  }
+
+  /** Counter of key and value bytes the scrubber has hashed. */
+  public static String scrubBytes() {
+    return "shardkv_scrub_bytes_total";
+  }
 }

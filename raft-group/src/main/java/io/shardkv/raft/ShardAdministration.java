@@ -173,7 +173,7 @@ public final class ShardAdministration {
   }
 
   /** The group's current members: from the local division if hosted, else from a member. */
-  private Collection<RaftPeer> currentPeers(int shard) throws IOException {
+  Collection<RaftPeer> currentPeers(int shard) throws IOException {
     RaftGroupId groupId = groupIds.of(shard);
     RaftServer.Division local = removed.isRemoved(shard) ? null : division(groupId);
     if (local != null) {

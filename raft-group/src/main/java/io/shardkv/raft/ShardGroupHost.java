@@ -367,6 +367,20 @@ public final class ShardGroupHost implements AutoCloseable {
     return new ShardAdministration(config, groupIds, server, raftClients, replicas::get, removed);
   }
 
+  /**
+   * Admin VerifyShard: compares the digests of every replica of each of {@code shards} at an
+   * index they all remember (DESIGN invariant 10). Valid after {@link #start()}.
+   */
+  public List<ShardVerification> verify(List<Integer> shards) throws IOException, InterruptedException {
+    ShardAdministration admin = administration();
+    ShardVerifier verifier = new ShardVerifier(raftClients, admin::currentPeers, config.requestTimeout(), metrics);
+    List<ShardVerification> out = new ArrayList<>();
+    for (int shard : shards) {
+      out.add(verifier.verify(shard));
+    }
+    return out;
+  }
+
   /** The service that serves this node's snapshot artifacts to followers (register it on gRPC). */
   public SnapshotTransferService snapshotTransferService() {
     return new SnapshotTransferService(config.clusterId(), shard -> {

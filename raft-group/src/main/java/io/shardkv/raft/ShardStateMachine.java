@@ -10,12 +10,15 @@ import io.shardkv.api.raft.v1.RaftCommandResult;
 import io.shardkv.api.raft.v1.RaftQuery;
 import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.LmdbShardStore;
+import io.shardkv.store.ScrubPacer;
+import io.shardkv.store.ScrubResult;
 import io.shardkv.store.StoreClosedException;
 import io.shardkv.store.MetaRead;
 import io.shardkv.store.StoreDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -74,6 +77,7 @@ public final class ShardStateMachine extends BaseStateMachine {
   private volatile TermIndex baseline;
   private volatile ColdStartReport coldStart;
   private volatile Throwable failure;
+  private final DigestHistory digests = new DigestHistory();
   private final Object failureLock = new Object();
   private final Consumer<ShardStateMachine> onGroupRemoved;
 
@@ -161,6 +165,7 @@ public final class ShardStateMachine extends BaseStateMachine {
         baseline = null;
       }
     }
+    digests.resetTo(store.digest());
     dir.removeInactive();
     if (!Files.exists(marker)) {
       Files.createFile(marker);
@@ -174,7 +179,8 @@ public final class ShardStateMachine extends BaseStateMachine {
     applier = new GroupCommitApplier(shard, () -> store, executor, MAX_ENTRIES_PER_TRANSACTION,
         new GroupCommitApplier.Listener() {
           @Override
-          public void committed(AppliedIndex last) {
+          public void committed(AppliedIndex last, List<DigestPoint> committed) {
+            digests.recordCommitted(committed);
             updateLastAppliedTermIndex(last.term(), last.index());
           }
 
@@ -335,6 +341,10 @@ public final class ShardStateMachine extends BaseStateMachine {
   public CompletableFuture<Message> query(Message request) {
     try {
       RaftQuery query = RaftQuery.parseFrom(RatisBytes.view(request.getContent()));
+      if (query.hasDigests()) {
+        return CompletableFuture.completedFuture(RatisBytes.toMessage(DigestHistoryCodec.encode(
+            digests.points(), Optional.ofNullable(failure).map(Throwable::toString))));
+      }
       return CompletableFuture.completedFuture(
           RatisBytes.toMessage(executor.query(requireHealthy(), query)));
     } catch (InvalidProtocolBufferException | RuntimeException e) {
@@ -396,6 +406,7 @@ public final class ShardStateMachine extends BaseStateMachine {
     store = null;
     close(previous);
     store = restorer.restore(artifact, artifacts);
+    digests.resetTo(store.digest());
     if (pending.isPresent()) {
       artifact = artifacts.promote(artifact);
     }
@@ -433,6 +444,31 @@ public final class ShardStateMachine extends BaseStateMachine {
       throw new ShardUnavailableException(shard, "replica is not serving (starting or installing a snapshot)", null);
     }
     return s;
+  }
+
+  /** This replica's recent (index, digest) points, oldest first (invariant 10). */
+  List<DigestPoint> digestPoints() {
+    return digests.points();
+  }
+
+  /** A full scan of the live store against its digest (see {@link LmdbShardStore#scrub}). */
+  ScrubResult scrub(ScrubPacer pacer) throws InterruptedException {
+    return openStore().scrub(pacer);
+  }
+
+  /**
+   * The scrubber found this replica's data different from its digest: refuse every read from
+   * now on (it is re-synced from the leader, or an operator replaces it). Applies go on, so the
+   * group keeps its quorum meanwhile.
+   */
+  void markDataCorrupt(String reason) {
+    synchronized (failureLock) {
+      if (failure != null) {
+        return;
+      }
+      failure = new ReplicaCorruptException("shard " + shard + ": " + reason);
+    }
+    LOG.error("shard {}: replica data does not match its digest; it serves no reads until re-synced: {}", shard, reason);
   }
 
   /** The store failure that stopped this replica's applying, if any (invariant 8). */

@@ -45,7 +45,7 @@ class GroupCommitApplierTest {
     applier = new GroupCommitApplier(0, () -> store, new ShardCommandExecutor(), maxEntries,
         new GroupCommitApplier.Listener() {
           @Override
-          public void committed(AppliedIndex last) {
+          public void committed(AppliedIndex last, List<DigestPoint> digests) {
             committed.add(last);
           }
 

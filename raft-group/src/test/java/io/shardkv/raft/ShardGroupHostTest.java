@@ -233,6 +233,52 @@ class ShardGroupHostTest {
   }
 
   /**
+   * Replicas that applied the same log hold equal digests, checked through Admin VerifyShard's
+   * path (a Ratis read addressed to each member); a replica whose data diverged (here: a key
+   * written into n3's store behind Raft's back, its digest record kept consistent, as a replica
+   * that applied an entry differently would be) is named.
+   */
+  @Test
+  void invariant10_replicaDigest_equalAcrossReplicasAndADivergedOneIsReported() throws Exception {
+    startThreeHosts(ReplicationPolicy.defaults());
+    for (int i = 0; i < 60; i++) {
+      hosts.get(i % 3).client().submit(i % SHARDS, put("k" + i, "v" + i)).get(20, TimeUnit.SECONDS);
+    }
+    hosts.get(1).client().submit(0, RaftCommand.newBuilder().setDeletePrefix(
+        io.shardkv.api.raft.v1.DeletePrefixCommand.newBuilder().setPrefix(ByteString.copyFromUtf8("k1"))).build()).get();
+    List<ShardVerification> all = hosts.get(2).verify(List.of(0, 1));
+    assertThat(all).allSatisfy(v -> {
+      assertThat(v.result()).as(v.toString()).isEqualTo(ShardVerification.Result.MATCH);
+      assertThat(v.replicas()).hasSize(3).allMatch(r -> r.digest().isPresent());
+    });
+
+    hosts.get(2).close();
+    java.nio.file.Path live = new io.shardkv.store.StoreDirectory(dir.resolve("n3").resolve("shards").resolve("0"))
+        .current().orElseThrow();
+    try (org.lmdbjava.Env<byte[]> env = org.lmdbjava.Env.create(org.lmdbjava.ByteArrayProxy.PROXY_BA)
+        .setMapSize(64L << 20).setMaxDbs(2).open(live.toFile())) {
+      var data = env.openDbi("data", org.lmdbjava.DbiFlags.MDB_CREATE);
+      var meta = env.openDbi("meta", org.lmdbjava.DbiFlags.MDB_CREATE);
+      try (var txn = env.txnWrite()) {
+        byte[] key = "diverged".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        data.put(txn, key, key);
+        io.shardkv.store.ReplicaDigest d = io.shardkv.store.DigestSchema.decode(
+            meta.get(txn, io.shardkv.store.DigestSchema.KEY)).orElseThrow();
+        meta.put(txn, io.shardkv.store.DigestSchema.KEY,
+            io.shardkv.store.DigestSchema.encode(d.plus(io.shardkv.store.PairHash.of(key, key))));
+        txn.commit();
+      }
+    }
+    hosts.set(2, startHost(3));
+    await("n3 caught up", hosts.get(2)::caughtUp);
+    ShardVerification diverged = hosts.get(0).verify(List.of(0)).get(0);
+    assertThat(diverged.result()).as(diverged.toString()).isEqualTo(ShardVerification.Result.MISMATCH);
+    assertThat(diverged.replicas()).filteredOn(r -> r.state() == ShardVerification.ReplicaState.DIFFERS)
+        .extracting(ShardVerification.Replica::node).containsExactly("n3");
+    assertThat(metricsByNode.get("n1").counter(MetricNames.verifyChecks("mismatch")).getCount()).isEqualTo(1);
+  }
+
+  /**
    * While leadership of a shard moves from node to node, writes submitted through every node
    * (the leader's own, and forwarded ones) all succeed: a leader that is stepping down refuses a
    * write before appending it, so the client resends it instead of failing the caller.
