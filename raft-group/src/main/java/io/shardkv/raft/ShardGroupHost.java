@@ -74,6 +74,7 @@ public final class ShardGroupHost implements AutoCloseable {
   private RatisShardGroupClient raftClient;
   private ShardGroupClient client;
   private LeaderBalancer balancer;
+  private ReplicaScrubber scrubber;
   private final StartupTimeline timeline;
   /** A balancing transfer gives up after this; writes to the shard wait at most as long. */
   private static final Duration BALANCE_TRANSFER_TIMEOUT = Duration.ofSeconds(1);
@@ -119,6 +120,16 @@ public final class ShardGroupHost implements AutoCloseable {
     this.divisions = new DivisionReader(() -> server, groupIds, replicas);
     this.replayBudget = new ReplayBudget(policy.maxReplay());
     registerReadinessGauges();
+    // Present from the start, so dashboards and alerts see zeros rather than no series.
+    for (ShardVerification.Result r : ShardVerification.Result.values()) {
+      metrics.counter(MetricNames.verifyChecks(r.label()));
+    }
+    metrics.counter(MetricNames.scrubBytes());
+    for (int s = 0; s < config.shardCount(); s++) {
+      for (String result : List.of("match", "mismatch", "gave_way")) {
+        metrics.counter(MetricNames.scrubPasses(s, result));
+      }
+    }
   }
 
   /** Opens the stores, starts the Ratis server and joins every shard group. */
@@ -368,6 +379,51 @@ public final class ShardGroupHost implements AutoCloseable {
   }
 
   /**
+   * Starts the background scrubber (see {@link ReplicaScrubber}) with {@code policy}. Valid
+   * after {@link #start()}; stopped by {@link #close()}.
+   */
+  public synchronized void startScrubber(ScrubPolicy policy) {
+    if (server == null || scrubber != null) {
+      throw new IllegalStateException(server == null ? "host not started" : "scrubber already started");
+    }
+    scrubber = new ReplicaScrubber(policy, config.shardCount(),
+        shard -> removed.isRemoved(shard) ? Optional.empty() : Optional.ofNullable(replicas.get(shard)),
+        this::resyncCorruptReplica, metrics);
+    scrubber.start();
+  }
+
+  /**
+   * Replaces this node's corrupt replica of {@code shard} with a fresh copy from its group:
+   * removes it from the group (which deletes its data here) and adds it back (it installs the
+   * leader's snapshot). Only when every other replica answers and they agree with each other,
+   * so the group keeps a majority of good replicas throughout; otherwise leaves it to the operator.
+   */
+  private boolean resyncCorruptReplica(int shard) {
+    try {
+      ShardVerification v = verify(List.of(shard)).get(0);
+      List<ShardVerification.Replica> others = v.replicas().stream()
+          .filter(r -> !r.node().equals(config.nodeId())).toList();
+      if (others.isEmpty() || !others.stream().allMatch(r -> r.state() == ShardVerification.ReplicaState.MATCHES)) {
+        LOG.error("shard {}: not re-syncing the corrupt replica on {}: its peers do not all answer and agree ({})",
+            shard, config.nodeId(), v.replicas());
+        return false;
+      }
+      ShardAdministration admin = administration();
+      admin.removeReplica(shard, config.nodeId());
+      admin.addReplica(shard, config.nodeId());
+      LOG.info("shard {}: corrupt replica on {} re-synced: removed from its group and added back; it catches up "
+          + "from the leader's snapshot or log", shard, config.nodeId());
+      return true;
+    } catch (IOException | RuntimeException e) {
+      LOG.error("shard {}: re-sync of the corrupt replica on {} failed: {}", shard, config.nodeId(), e.toString());
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /**
    * Admin VerifyShard: compares the digests of every replica of each of {@code shards} at an
    * index they all remember (DESIGN invariant 10). Valid after {@link #start()}.
    */
@@ -503,6 +559,9 @@ public final class ShardGroupHost implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    if (scrubber != null) {
+      scrubber.close();
+    }
     if (balancer != null) {
       balancer.close();
     }

@@ -78,6 +78,8 @@ public final class ShardStateMachine extends BaseStateMachine {
   private volatile ColdStartReport coldStart;
   private volatile Throwable failure;
   private final DigestHistory digests = new DigestHistory();
+  /** Set when the store was restored from a snapshot artifact and no scrub has checked it yet. */
+  private volatile boolean restoreUnchecked;
   private final Object failureLock = new Object();
   private final Consumer<ShardStateMachine> onGroupRemoved;
 
@@ -159,6 +161,7 @@ public final class ShardStateMachine extends BaseStateMachine {
       close(opened);
       if (snapshot.isPresent()) {
         store = restorer.restore(snapshot.get(), artifacts);
+        restoreUnchecked = true;
         baseline = toTermIndex(snapshot.get().index());
       } else {
         store = restorer.createEmpty(); // nothing to restore: replay the (never purged) log
@@ -362,6 +365,13 @@ public final class ShardStateMachine extends BaseStateMachine {
       TermIndex firstTermIndexInLog) {
     String leader = roleInfo.getFollowerInfo().getLeaderInfo().getId().getId().toStringUtf8();
     long minIndex = firstTermIndexInLog.getIndex() - 1;
+    if (minIndex < 0) {
+      // Ratis asks every joining replica to install a snapshot first, even when the leader's log
+      // still starts at its first entry. Then there is nothing to fetch: "unavailable" (null)
+      // tells the leader to send the whole log instead.
+      LOG.info("shard {}: leader {} still holds its whole log; catching up from the log, not a snapshot", shard, leader);
+      return CompletableFuture.completedFuture(null);
+    }
     return CompletableFuture.supplyAsync(() -> {
       try {
         Path staging = artifacts.newStagingDir();
@@ -406,6 +416,7 @@ public final class ShardStateMachine extends BaseStateMachine {
     store = null;
     close(previous);
     store = restorer.restore(artifact, artifacts);
+    restoreUnchecked = true;
     digests.resetTo(store.digest());
     if (pending.isPresent()) {
       artifact = artifacts.promote(artifact);
@@ -437,13 +448,25 @@ public final class ShardStateMachine extends BaseStateMachine {
   LmdbShardStore requireHealthy() {
     Throwable f = failure;
     if (f != null) {
-      throw new ShardFailedException("shard " + shard + " replica stopped after a store failure: " + f, f);
+      throw new ShardFailedException("shard " + shard + " replica stopped: " + f, f);
     }
     LmdbShardStore s = store;
     if (s == null) {
       throw new ShardUnavailableException(shard, "replica is not serving (starting or installing a snapshot)", null);
     }
     return s;
+  }
+
+  /**
+   * True once after each restore from a snapshot artifact: the scrubber then checks the restored
+   * data against the digest the artifact carried.
+   */
+  boolean takeRestoreCheck() {
+    if (!restoreUnchecked) {
+      return false;
+    }
+    restoreUnchecked = false;
+    return true;
   }
 
   /** This replica's recent (index, digest) points, oldest first (invariant 10). */

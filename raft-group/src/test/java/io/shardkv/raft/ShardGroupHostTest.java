@@ -279,6 +279,56 @@ class ShardGroupHostTest {
   }
 
   /**
+   * A bit that rots in one replica's data file (LMDB serves it without noticing) is found by
+   * that node's scrubber; the replica stops serving reads and is re-synced from its group, after
+   * which it holds the right data and the digests of all three replicas agree again.
+   */
+  @Test
+  void aByteFlippedInAReplicasDataFileIsFoundByTheScrubberAndTheReplicaIsResynced() throws Exception {
+    startThreeHosts(ReplicationPolicy.defaults());
+    for (int i = 0; i < 30; i++) {
+      hosts.get(0).client().submit(0, put("rot" + i, "marker-value-" + i + "-0123456789")).get(20, TimeUnit.SECONDS);
+    }
+    await("n3 applied them", () -> hosts.get(2).client().query(0, get("rot29"), ReadConsistency.STALE)
+        .join().getGet().hasValue());
+    hosts.get(2).close();
+    java.nio.file.Path file = new io.shardkv.store.StoreDirectory(dir.resolve("n3").resolve("shards").resolve("0"))
+        .current().orElseThrow().resolve("data.mdb");
+    byte[] bytes = java.nio.file.Files.readAllBytes(file);
+    byte[] marker = "marker-value-7-0123456789".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    // Every copy: LMDB writes pages copy-on-write, so older versions of the page stay in the file.
+    int flipped = 0;
+    for (int i = 0; i + marker.length <= bytes.length; i++) {
+      if (java.util.Arrays.equals(bytes, i, i + marker.length, marker, 0, marker.length)) {
+        bytes[i + 20] ^= 0x04;
+        flipped++;
+      }
+    }
+    assertThat(flipped).isPositive();
+    java.nio.file.Files.write(file, bytes);
+
+    hosts.set(2, startHost(3));
+    await("n3 caught up", hosts.get(2)::caughtUp);
+    ScrubPolicy soon = new ScrubPolicy(64L << 20, Duration.ofMillis(50), true);
+    hosts.forEach(h -> h.startScrubber(soon));
+    MetricRegistry n3 = metricsByNode.get("n3");
+    await("n3's scrubber found the rotten byte",
+        () -> n3.counter(MetricNames.scrubPasses(0, "mismatch")).getCount() == 1);
+    await("n3's replica re-synced and all three digests agree", () -> {
+      try {
+        ShardVerification v = hosts.get(0).verify(List.of(0)).get(0);
+        return v.result() == ShardVerification.Result.MATCH && v.replicas().size() == 3
+            && hosts.get(2).client().query(0, get("rot7"), ReadConsistency.STALE).join().getGet().getValue()
+                .toStringUtf8().equals("marker-value-7-0123456789");
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    assertThat(metricsByNode.get("n1").counter(MetricNames.scrubPasses(0, "mismatch")).getCount()).isZero();
+    assertThat(metricsByNode.get("n1").counter(MetricNames.scrubPasses(0, "match")).getCount()).isPositive();
+  }
+
+  /**
    * While leadership of a shard moves from node to node, writes submitted through every node
    * (the leader's own, and forwarded ones) all succeed: a leader that is stepping down refuses a
    * write before appending it, so the client resends it instead of failing the caller.
