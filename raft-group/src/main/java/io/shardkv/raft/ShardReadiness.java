@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code catching_up}: applying what the leader sends, with the lag to the group's commit
  *       index (unknown while no leader is known);</li>
  *   <li>{@code serving}: caught up; stays so for the life of the process;</li>
- *   <li>{@code failed}: the replica stopped applying after a store failure.</li>
+ *   <li>{@code failed}: the replica stopped applying after a store failure, or serves no reads
+ *       because a scrub found its data corrupt.</li>
  * </ul>
  * Each change of a replica's phase is logged once. Thread-safe.
  */
@@ -119,7 +120,7 @@ public final class ShardReadiness {
   private Status classify(int shard, Observation o, long now) {
     if (o.failure() != null) {
       return new Status(shard, Phase.FAILED, 0, 0, OptionalLong.empty(), -1,
-          "stopped applying after a store failure: " + o.failure());
+          "stopped: " + o.failure());
     }
     if (phase[shard] == Phase.SERVING) {
       return new Status(shard, Phase.SERVING, 0, 0, OptionalLong.empty(), Math.max(0, o.committed() - o.applied()),

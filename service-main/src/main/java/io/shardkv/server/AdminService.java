@@ -20,6 +20,10 @@ import io.shardkv.api.v1.TakeSnapshotRequest;
 import io.shardkv.api.v1.TakeSnapshotResponse;
 import io.shardkv.api.v1.TransferLeaderRequest;
 import io.shardkv.api.v1.TransferLeaderResponse;
+import io.shardkv.api.v1.ReplicaVerification;
+import io.shardkv.api.v1.ShardVerification;
+import io.shardkv.api.v1.VerifyShardRequest;
+import io.shardkv.api.v1.VerifyShardResponse;
 import io.shardkv.raft.ColdStartReport;
 import io.shardkv.raft.ReplicaStatus;
 import io.shardkv.raft.ShardReadiness;
@@ -227,6 +231,44 @@ final class AdminService extends AdminGrpc.AdminImplBase {
       List<String> replicas = administration.addReplica(request.getShard(), request.getNodeId());
       return AddReplicaResponse.newBuilder().addAllReplicas(replicas).build();
     });
+  }
+
+  @Override
+  public void verifyShard(VerifyShardRequest request, StreamObserver<VerifyShardResponse> out) {
+    respond(out, () -> {
+      List<Integer> shards = new ArrayList<>();
+      if (request.getAll()) {
+        for (int s = 0; s < config.shards(); s++) {
+          shards.add(s);
+        }
+      } else if (request.getShard() < 0 || request.getShard() >= config.shards()) {
+        throw new IllegalArgumentException(
+            "shard must be in [0, " + config.shards() + "), got " + request.getShard() + " (or set all=true)");
+      } else {
+        shards.add(request.getShard());
+      }
+      VerifyShardResponse.Builder b = VerifyShardResponse.newBuilder();
+      for (io.shardkv.raft.ShardVerification v : host.verify(shards)) {
+        b.addShards(toProto(v));
+      }
+      return b.build();
+    });
+  }
+
+  private static ShardVerification toProto(io.shardkv.raft.ShardVerification v) {
+    ShardVerification.Builder b = ShardVerification.newBuilder()
+        .setShard(v.shard()).setResult(v.result().label()).setDetail(v.detail())
+        .setComparedIndex(v.comparedAt().map(AppliedIndex::index).orElse(-1L))
+        .setComparedTerm(v.comparedAt().map(AppliedIndex::term).orElse(-1L));
+    for (io.shardkv.raft.ShardVerification.Replica r : v.replicas()) {
+      b.addReplicas(ReplicaVerification.newBuilder()
+          .setNodeId(r.node()).setState(r.state().label())
+          .setDigest(r.digest().map(d -> d.hex()).orElse(""))
+          .setPairs(r.digest().map(d -> d.pairs()).orElse(-1L))
+          .setNewestIndex(r.newest().map(AppliedIndex::index).orElse(-1L))
+          .setFailure(r.failure().orElse("")));
+    }
+    return b.build();
   }
 
   @Override

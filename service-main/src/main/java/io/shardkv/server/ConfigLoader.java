@@ -11,6 +11,7 @@ import io.shardkv.server.ShardkvConfig.RaftSettings;
 import io.shardkv.server.ShardkvConfig.Security;
 import io.shardkv.server.ShardkvConfig.Tls;
 import io.shardkv.raft.GroupHostConfig;
+import io.shardkv.raft.ScrubPolicy;
 import io.shardkv.raft.ProposalPolicy;
 import io.shardkv.raft.TlsFiles;
 import java.io.IOException;
@@ -188,7 +189,19 @@ public final class ConfigLoader {
       throw new ConfigError("shardkv.raft: snapshot-auto-trigger-entries must be >= 1 and log-segment-size >= 1KiB");
     }
     return new ShardkvConfig(clusterId, nodeId, shards, Path.of(nonBlank(c, "data-dir")), peers, client,
-        metrics, limits, store, raft, security(c.getConfig("security")));
+        metrics, limits, store, raft, security(c.getConfig("security")), scrub(c.getConfig("scrub")));
+  }
+
+  private static ScrubPolicy scrub(Config scrub) {
+    long rate = scrub.getBytes("bytes-per-second");
+    if (rate < 1) {
+      throw new ConfigError("shardkv.scrub.bytes-per-second: must be at least 1 byte, got " + rate);
+    }
+    Duration interval = scrub.getDuration("interval");
+    if (interval.isNegative()) {
+      throw new ConfigError("shardkv.scrub.interval: must be >= 0 (0 turns the periodic passes off), got " + interval);
+    }
+    return new ScrubPolicy(rate, interval, scrub.getBoolean("resync"));
   }
 
   private static Duration firstElection(Config raft) {

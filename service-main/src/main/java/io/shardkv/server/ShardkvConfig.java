@@ -4,6 +4,7 @@ import io.shardkv.raft.GroupHostConfig;
 import io.shardkv.raft.PeerAddress;
 import io.shardkv.raft.ProposalPolicy;
 import io.shardkv.raft.ReplicationPolicy;
+import io.shardkv.raft.ScrubPolicy;
 import io.shardkv.store.LmdbStoreConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +17,7 @@ import io.shardkv.raft.TlsFiles;
  */
 public record ShardkvConfig(String clusterId, String nodeId, int shards, Path dataDir,
     List<Peer> peers, Endpoint client, Endpoint metrics, Limits limits, LmdbStoreConfig store,
-    RaftSettings raft, Security security) {
+    RaftSettings raft, Security security, ScrubPolicy scrub) {
 
   /**
    * TLS and admin credentials. {@code tls} empty: plaintext everywhere (as in dev).

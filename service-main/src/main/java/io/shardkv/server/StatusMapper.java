@@ -47,6 +47,10 @@ final class StatusMapper {
     if (e instanceof java.io.IOException) {
       return unavailable(e.getMessage() + "; retry after " + RETRY_AFTER_SECONDS + "s");
     }
+    if (e instanceof InterruptedException) {
+      Thread.currentThread().interrupt();
+      return unavailable("the node is stopping; retry on another node");
+    }
     if (e instanceof CancellationException) {
       return Status.CANCELLED.withDescription("request cancelled").asRuntimeException();
     }
