@@ -98,6 +98,7 @@ class CrashRecoveryIT extends ClusterTest {
     for (var e : acked.entrySet()) {
       assertThat(get(0, e.getKey(), false)).as(e.getKey()).contains(e.getValue());
     }
+    ReplicaDigests.assertEveryShardMatches(cluster, 0);
   }
 
   /**
@@ -130,6 +131,7 @@ class CrashRecoveryIT extends ClusterTest {
         assertThat(get(node, e.getKey(), false)).as(e.getKey() + " through n" + (node + 1)).contains(e.getValue());
       }
     }
+    ReplicaDigests.assertEveryShardMatches(cluster, 2);
   }
 
   /**

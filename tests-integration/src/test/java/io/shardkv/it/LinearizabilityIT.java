@@ -100,6 +100,7 @@ class LinearizabilityIT extends ClusterTest {
       assertThat(r.value() == null || log.wasAttempted(r.key(), r.value()))
           .as("stale read of %s returned %s, which nobody wrote", r.key(), r.value()).isTrue();
     }
+    ReplicaDigests.assertEveryShardMatches(cluster, 0);
   }
 
   private void awaitCompleted(int more, String phase) {

@@ -91,6 +91,7 @@ class RandomizedModelIT extends ClusterTest {
       Await.until(Duration.ofSeconds(30), "stale scan of n" + (n + 1) + " to equal the model",
           () -> fullScan(node, true).equals(model));
     }
+    ReplicaDigests.assertEveryShardMatches(cluster, 1);
   }
 
   private void batch(Random random, int node, ByteString first, int op) {
