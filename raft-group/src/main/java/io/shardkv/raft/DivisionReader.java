@@ -32,11 +32,23 @@ final class DivisionReader {
   /** {@code shard}'s replica as {@link ShardReadiness} needs it. */
   ShardReadiness.Observation observe(int shard) {
     ShardStateMachine replica = replicas.get(shard);
+    Optional<Throwable> failure = replica == null ? Optional.empty() : replica.failure();
+    if (failure.isPresent()) {
+      // Ratis closes a group whose apply failed; its division no longer answers, and need not.
+      return new ShardReadiness.Observation(true, failure.get().toString(), false, -1, -1, -1);
+    }
     Optional<RaftServer.Division> loaded = division(shard, replica);
     if (loaded.isEmpty()) {
       return ShardReadiness.Observation.notLoaded();
     }
-    RaftServer.Division division = loaded.get();
+    try {
+      return observe(replica, loaded.get());
+    } catch (RuntimeException e) {
+      return ShardReadiness.Observation.notLoaded(); // closing under us (a stop, a removal)
+    }
+  }
+
+  private static ShardReadiness.Observation observe(ShardStateMachine replica, RaftServer.Division division) {
     var lastEntry = division.getRaftLog().getLastEntryTermIndex();
     // A follower's own commit index never passes the end of its log, so a replica that missed
     // entries would look caught up; the leader reports its commit index with every append, and
@@ -63,17 +75,21 @@ final class DivisionReader {
       long snapshotIndex = replica.latestArtifact().map(a -> a.index().index()).orElse(-1L);
       return Optional.of(new ReplayBudgetSnapshots.Tail(RaftLogFiles.bytesIn(dir), RaftLogFiles.closedBytesIn(dir),
           division.get().getInfo().getLastAppliedIndex(), snapshotIndex));
-    } catch (IOException e) {
-      return Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty(); // unreadable, or closing under us
     }
   }
 
   /** If this node leads {@code shard}: the peer that has committed the most, to hand it to. */
   Optional<String> handOffTarget(int shard, String self) {
-    return division(shard, replicas.get(shard)).filter(d -> d.getInfo().isLeader()).flatMap(d -> d.getCommitInfos().stream()
-        .filter(c -> !c.getServer().getId().toStringUtf8().equals(self))
-        .max(Comparator.comparingLong(c -> c.getCommitIndex()))
-        .map(c -> c.getServer().getId().toStringUtf8()));
+    try {
+      return division(shard, replicas.get(shard)).filter(d -> d.getInfo().isLeader()).flatMap(d -> d.getCommitInfos().stream()
+          .filter(c -> !c.getServer().getId().toStringUtf8().equals(self))
+          .max(Comparator.comparingLong(c -> c.getCommitIndex()))
+          .map(c -> c.getServer().getId().toStringUtf8()));
+    } catch (RuntimeException e) {
+      return Optional.empty(); // the group closed (an apply failure) or is closing
+    }
   }
 
   /**

@@ -77,11 +77,19 @@ public final class ShardAdministration {
     } catch (IOException e) {
       snapshot = Optional.empty();
     }
-    var info = division.getInfo();
-    return new ReplicaStatus(shard, groupId.getUuid().toString(), true,
-        Optional.ofNullable(info.getLeaderId()).map(RaftPeerId::toString), info.getCurrentTerm(),
-        info.getLastAppliedIndex(), replica.durableAppliedIndex(), snapshot, replica.coldStart(),
-        ids(division.getRaftConf().getCurrentPeers()));
+    try {
+      var info = division.getInfo();
+      return new ReplicaStatus(shard, groupId.getUuid().toString(), true,
+          Optional.ofNullable(info.getLeaderId()).map(RaftPeerId::toString), info.getCurrentTerm(),
+          info.getLastAppliedIndex(), replica.durableAppliedIndex(), snapshot, replica.coldStart(),
+          ids(division.getRaftConf().getCurrentPeers()));
+    } catch (RuntimeException e) {
+      // Ratis closes a group whose apply failed (invariant 8): its log no longer answers. The
+      // replica is still this node's, and the rest of the status must still be served.
+      LOG.debug("shard {}: replica status unavailable: {}", shard, e.toString());
+      return new ReplicaStatus(shard, groupId.getUuid().toString(), true, Optional.empty(), 0, -1,
+          replica.durableAppliedIndex(), snapshot, replica.coldStart(), List.of());
+    }
   }
 
   /** Moves {@code shard}'s leadership to {@code toNode}; returns the leader afterwards. */

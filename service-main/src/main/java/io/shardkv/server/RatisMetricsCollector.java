@@ -36,6 +36,7 @@ import org.apache.ratis.thirdparty.com.codahale.metrics.Timer;
  * each of them.
  */
 final class RatisMetricsCollector extends Collector {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RatisMetricsCollector.class);
   /** The quantiles shardkv's own timers export (those of {@code DropwizardExports}). */
   private static final double[] QUANTILES = {0.5, 0.75, 0.95, 0.98, 0.99, 0.999};
   private static final double SECONDS_PER_NANO = 1e-9;
@@ -64,7 +65,15 @@ final class RatisMetricsCollector extends Collector {
   @Override
   public List<MetricFamilySamples> collect() {
     Map<Family, List<Sample>> samples = new LinkedHashMap<>();
-    own.forEach((info, group, shard, name, metric) -> collect(info, group, shard, name, metric, samples));
+    own.forEach((info, group, shard, name, metric) -> {
+      try {
+        collect(info, group, shard, name, metric, samples);
+      } catch (RuntimeException e) {
+        // A gauge of a group Ratis closed (after an apply failure) throws when read; one such
+        // metric must not take the node's whole /metrics page down with it.
+        LOG.debug("skipping Ratis metric {} of {}: {}", name, group, e.toString());
+      }
+    });
     List<MetricFamilySamples> families = new ArrayList<>();
     samples.forEach((family, list) -> families.add(new MetricFamilySamples(
         familyName(family), type(family.kind()), family.help(), list)));
