@@ -70,7 +70,10 @@ final class ShardVerifier {
     }
     metrics.counter(MetricNames.verifyChecks(last.result().label())).inc();
     if (last.result() == ShardVerification.Result.MISMATCH) {
-      LOG.warn("shard {}: replica digests differ at {}: {}", shard, last.comparedAt().orElseThrow(), last.replicas());
+      LOG.warn("shard {}: VerifyShard mismatch at {}: {}", shard, last.comparedAt().map(Object::toString).orElse("-"),
+          last.replicas().stream().map(r -> r.node() + "=" + r.state().label()
+              + r.digest().map(d -> " " + d).orElse("") + r.failure().map(f -> " (" + f + ")").orElse(""))
+              .collect(Collectors.joining(", ")));
     }
     return last;
   }
