@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
 import org.apache.ratis.client.RaftClient;
@@ -23,6 +24,7 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 
@@ -47,10 +49,16 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
   private final ShardCommandExecutor executor = new ShardCommandExecutor();
   private final LocalDivisions local;
   private final Timer[] proposeStage;
+  /** Every configured node, in a fixed order: the candidates when no leader is known. */
+  private final List<RaftPeerId> peers;
+  /** Per shard, the node that last answered as its leader: where the next request starts. */
+  private final AtomicReferenceArray<RaftPeerId> lastLeader;
 
   RatisShardGroupClient(List<RaftClient> clients, IntFunction<ShardStateMachine> localReplicas,
-      LocalDivisions local, Duration timeout, MetricRegistry metrics) {
+      LocalDivisions local, List<RaftPeerId> peers, Duration timeout, MetricRegistry metrics) {
     this.clients = List.copyOf(clients);
+    this.peers = List.copyOf(peers);
+    this.lastLeader = new AtomicReferenceArray<>(clients.size());
     this.connections = clients.stream().map(PeerConnections::new).toList();
     this.localReplicas = localReplicas;
     this.local = local;
@@ -98,7 +106,7 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     CompletableFuture<RaftClientReply> reply = local.hosts(shard)
         ? readLocally(shard, message, deadline)
-        : clients.get(shard).async().sendReadOnly(message);
+        : readThroughMembers(shard, message, deadline);
     return bounded(shard, reply)
         .thenApply(r -> decode(shard, r, RaftQueryResult::parseFrom));
   }
@@ -117,6 +125,30 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
   }
 
   /**
+   * A linearizable read of a shard this node holds no replica of: sent to the node most likely
+   * to lead it (any member answers it through the leader's read index), and to the next one
+   * while the answer is "no leader" or "not a member here". The Ratis client's own read path is
+   * not used: its ordered pipeline closes for good when the node it believes leads answers
+   * "group not found", which is what a node removed from the shard it led would ask itself.
+   */
+  private CompletableFuture<RaftClientReply> readThroughMembers(int shard, Message message, long deadline) {
+    RaftPeerId[] target = {leaderHint(shard, null, null, null)};
+    return new IdempotentRetry<RaftClientReply>(() -> {
+          RaftPeerId to = target[0];
+          return clients.get(shard).async().sendReadOnlyUnordered(message, to).handle((r, e) -> {
+            target[0] = leaderHint(shard, r, e, to);
+            if (e != null) {
+              throw e instanceof CompletionException ce ? ce : new CompletionException(e);
+            }
+            remember(shard, r);
+            return r;
+          });
+        },
+        r -> isLeaderless(r) || isNotAMember(r, null), attemptNanos, RETRY_PAUSE_NANOS, System::nanoTime)
+        .runUntil(deadline);
+  }
+
+  /**
    * Sends a write to the shard's leader, and sends THE SAME request (same client and call id)
    * again, after a pause, while the answer says the group has no leader to take it (an
    * election, a leadership transfer, a leader that is stepping down) or the leader could not be
@@ -131,29 +163,72 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
    */
   private CompletableFuture<RaftClientReply> sendToLeader(int shard, RaftClientRequest request,
       RaftClientReply last, Throwable failure, long deadline) {
-    RaftClientRequest to = RaftClientRequest.newBuilder().set(request)
-        .setServerId(leaderHint(shard, last, failure)).build();
+    return sendToLeader(shard, request, leaderHint(shard, last, failure, null), deadline);
+  }
+
+  private CompletableFuture<RaftClientReply> sendToLeader(int shard, RaftClientRequest request, RaftPeerId target,
+      long deadline) {
+    RaftClientRequest to = RaftClientRequest.newBuilder().set(request).setServerId(target).build();
     return connections.get(shard).send(to).handle((r, e) -> {
-      if (e == null && !isLeaderless(r)) {
+      if (e == null && !isLeaderless(r) && !isNotAMember(r, null)) {
+        remember(shard, r);
         return CompletableFuture.completedFuture(r);
       }
       if (System.nanoTime() + RETRY_PAUSE_NANOS >= deadline) {
         return e == null ? CompletableFuture.completedFuture(r) : CompletableFuture.<RaftClientReply>failedFuture(e);
       }
-      return retryPause().thenCompose(ignored -> sendToLeader(shard, request, r, e, deadline));
+      RaftPeerId next = leaderHint(shard, r, e, target);
+      return retryPause().thenCompose(ignored -> sendToLeader(shard, request, next, deadline));
     }).thenCompose(f -> f);
   }
 
-  /** Where to send a write next: the leader a refusal names, else the one this node knows of. */
-  private RaftPeerId leaderHint(int shard, RaftClientReply last, Throwable failure) {
+  /**
+   * Where to send a request next: the leader a refusal names; else, if {@code previous} could
+   * not be reached or said it holds no replica of the shard, the next configured node after it;
+   * else the leader this node
+   * knows of (its own replica's view, then the last node that answered as leader, then the Ratis
+   * client's), skipping this node itself when it holds no replica of the shard.
+   */
+  private RaftPeerId leaderHint(int shard, RaftClientReply last, Throwable failure, RaftPeerId previous) {
     NotLeaderException notLeader = last != null ? last.getNotLeaderException()
         : causeChain(failure).filter(NotLeaderException.class::isInstance).map(NotLeaderException.class::cast)
             .findFirst().orElse(null);
     if (notLeader != null && notLeader.getSuggestedLeader() != null) {
       return notLeader.getSuggestedLeader().getId();
     }
-    return local.leaderOf(shard).or(() -> Optional.ofNullable(clients.get(shard).getLeaderId()))
+    if (previous != null && (failure != null || isNotAMember(last, failure))) {
+      return nextPeer(shard, previous); // unreachable, or holds no replica: try the next node
+    }
+    RaftPeerId known = local.leaderOf(shard)
+        .or(() -> Optional.ofNullable(lastLeader.get(shard)))
+        .or(() -> Optional.ofNullable(clients.get(shard).getLeaderId()))
         .orElse(local.self());
+    return known.equals(local.self()) && !local.hosts(shard) ? nextPeer(shard, known) : known;
+  }
+
+  /** The configured node after {@code after}, never this node when it holds no replica of the shard. */
+  private RaftPeerId nextPeer(int shard, RaftPeerId after) {
+    int i = peers.indexOf(after);
+    for (int step = 1; step <= peers.size(); step++) {
+      RaftPeerId candidate = peers.get(Math.floorMod(i + step, peers.size()));
+      if (!candidate.equals(local.self()) || local.hosts(shard)) {
+        return candidate;
+      }
+    }
+    return after;
+  }
+
+  /** A node that answered a request as the shard's leader is where the next one starts. */
+  private void remember(int shard, RaftClientReply reply) {
+    if (reply.isSuccess() && reply.getServerId() != null) {
+      lastLeader.set(shard, reply.getServerId());
+    }
+  }
+
+  /** The node asked holds no replica of the group (removed from it): "group not found". */
+  private static boolean isNotAMember(RaftClientReply reply, Throwable failure) {
+    Throwable e = reply != null ? reply.getException() : failure;
+    return causeChain(e).anyMatch(GroupMismatchException.class::isInstance);
   }
 
   private static Stream<Throwable> causeChain(Throwable e) {

@@ -179,6 +179,7 @@ public final class ShardGroupHost implements AutoCloseable {
     }
     raftClients = List.copyOf(clients);
     raftClient = new RatisShardGroupClient(clients, replicas::get, new LocalDivisions(server, groupIds),
+        peers.stream().map(RaftPeer::getId).toList(),
         config.requestTimeout(), metrics);
     client = new ProposalCoalescer(raftClient, proposals, metrics);
     if (!config.leaderBalanceInterval().isZero()) {

@@ -29,8 +29,10 @@ import org.junit.jupiter.api.Test;
  * answers every linearizable read of the shard's keys with UNAVAILABLE
  * ({@code AlreadyClosedException: SlidingWindow$Client ... is closed}) and every write with
  * UNAVAILABLE ({@code GroupMismatchException: n3: group-... not found}: it keeps sending them to
- * itself), for as long as the test waited (minutes). This test fails until the node's routing
- * of a shard it no longer hosts recovers from that.
+ * itself), for as long as the test waited (minutes). Fixed in RatisShardGroupClient: a node
+ * asked that holds no replica of the shard ("group not found") or cannot be reached is skipped
+ * for the next configured node, and reads of a shard this node does not host no longer go
+ * through the Ratis client's ordered pipeline, which closes for good on that answer.
  */
 class RemovedLeaderRoutingIT extends ClusterTest {
   private static final String TOKEN = "removed-leader-it-token-0123456789";
