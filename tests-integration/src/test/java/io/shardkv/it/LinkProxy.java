@@ -1,5 +1,6 @@
 package io.shardkv.it;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -252,7 +253,7 @@ final class LinkProxy implements AutoCloseable {
     }
   }
 
-  private static void closeQuietly(java.io.Closeable c) {
+  private static void closeQuietly(Closeable c) {
     if (c != null) {
       try {
         c.close();

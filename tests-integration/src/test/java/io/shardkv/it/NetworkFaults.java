@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -104,12 +106,12 @@ final class NetworkFaults implements AutoCloseable {
    * The machine's own name, so that a library asking for the local host's address still gets
    * one: a hosts file given to the JDK is all it resolves from.
    */
-  private static java.util.Optional<String> localHostName() {
+  private static Optional<String> localHostName() {
     try {
       String name = InetAddress.getLocalHost().getHostName();
-      return name.isBlank() || name.startsWith("node") ? java.util.Optional.empty() : java.util.Optional.of(name);
+      return name.isBlank() || name.startsWith("node") ? Optional.empty() : Optional.of(name);
     } catch (UnknownHostException e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
   }
 
@@ -175,7 +177,7 @@ final class NetworkFaults implements AutoCloseable {
     stopping.forEach(Flapping::close);
     synchronized (this) {
       for (boolean[] row : blocked) {
-        java.util.Arrays.fill(row, false);
+        Arrays.fill(row, false);
       }
       apply();
     }

@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -255,6 +256,6 @@ class PartitionIT extends ClusterTest {
   }
 
   private int[] others(int node) {
-    return java.util.stream.IntStream.range(0, cluster.size()).filter(i -> i != node).toArray();
+    return IntStream.range(0, cluster.size()).filter(i -> i != node).toArray();
   }
 }
