@@ -26,8 +26,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Nodes as separate JVMs started exactly like {@code bin/shardkv serve --config FILE}: one
- * process per node, a HOCON file per node, ephemeral loopback ports. Kill -9, stop and restart
- * individual nodes; everything is killed on close.
+ * process per node, a HOCON file per node, ephemeral loopback ports. Kill -9, stop, pause
+ * (SIGSTOP) and restart individual nodes; everything is killed on close. A cluster made with
+ * {@link #behindProxies} routes all node-to-node traffic through {@link NetworkFaults}.
  */
 final class ProcessCluster implements AutoCloseable {
   static final int SHARDS = 4;
@@ -38,11 +39,22 @@ final class ProcessCluster implements AutoCloseable {
   private final int[] clientPorts;
   private final int[] metricsPorts;
   private final Process[] processes;
+  private final boolean[] paused;
   private final ManagedChannel[] channels;
+  /** Present only behind proxies: then peers are named by host name, resolved per node. */
+  private final NetworkFaults faults;
   private java.util.function.IntFunction<ManagedChannel> channelFactory;
   private final String clusterId = "it-" + UUID.randomUUID().toString().substring(0, 8);
 
   ProcessCluster(Path dir, int size, String extraConfig) throws IOException {
+    this(dir, size, extraConfig, false);
+  }
+
+  ProcessCluster(Path dir, String extraConfig) throws IOException {
+    this(dir, 3, extraConfig);
+  }
+
+  private ProcessCluster(Path dir, int size, String extraConfig, boolean proxied) throws IOException {
     this.dir = dir;
     this.size = size;
     this.extraConfig = extraConfig;
@@ -50,19 +62,51 @@ final class ProcessCluster implements AutoCloseable {
     clientPorts = new int[size];
     metricsPorts = new int[size];
     processes = new Process[size];
+    paused = new boolean[size];
     channels = new ManagedChannel[size];
     for (int i = 0; i < size; i++) {
       raftPorts[i] = freePort();
       clientPorts[i] = freePort();
       metricsPorts[i] = freePort();
     }
+    if (proxied) {
+      List<List<Integer>> portsOf = new ArrayList<>();
+      for (int i = 0; i < size; i++) {
+        portsOf.add(List.of(raftPorts[i], clientPorts[i]));
+      }
+      NetworkFaults network = new NetworkFaults(portsOf);
+      try {
+        for (int i = 0; i < size; i++) {
+          network.writeHostsFile(i, hostsFile(i));
+        }
+      } catch (IOException e) {
+        network.close();
+        throw e;
+      }
+      faults = network;
+    } else {
+      faults = null;
+    }
     for (int i = 0; i < size; i++) {
       Files.writeString(configFile(i), config(i));
     }
   }
 
-  ProcessCluster(Path dir, String extraConfig) throws IOException {
-    this(dir, 3, extraConfig);
+  /**
+   * A 3-node cluster whose nodes reach each other only through the proxies of
+   * {@link #faults()}: peers are named {@code node1..3} in every config, and each node JVM
+   * resolves those names from its own hosts file (see {@link NetworkFaults}).
+   */
+  static ProcessCluster behindProxies(Path dir, String extraConfig) throws IOException {
+    return new ProcessCluster(dir, 3, extraConfig, true);
+  }
+
+  /** The network between the nodes; only for a cluster made {@link #behindProxies}. */
+  NetworkFaults faults() {
+    if (faults == null) {
+      throw new IllegalStateException("this cluster's nodes talk directly: make it with behindProxies");
+    }
+    return faults;
   }
 
   /** Ports handed out in this JVM, so two nodes never get the same one. */
@@ -93,7 +137,8 @@ final class ProcessCluster implements AutoCloseable {
   private String config(int i) {
     StringBuilder peers = new StringBuilder();
     for (int p = 0; p < size; p++) {
-      peers.append("    { id = \"n").append(p + 1).append("\", host = \"127.0.0.1\", raft-port = ")
+      String host = faults == null ? "127.0.0.1" : NetworkFaults.hostName(p);
+      peers.append("    { id = \"n").append(p + 1).append("\", host = \"").append(host).append("\", raft-port = ")
           .append(raftPorts[p]).append(", client-port = ").append(clientPorts[p]).append(" }\n");
     }
     return "shardkv {\n"
@@ -111,6 +156,11 @@ final class ProcessCluster implements AutoCloseable {
 
   Path configFile(int i) {
     return dir.resolve("n" + (i + 1) + ".conf");
+  }
+
+  /** Node {@code i}'s hosts file (behind proxies only). */
+  Path hostsFile(int i) {
+    return dir.resolve("n" + (i + 1) + ".hosts");
   }
 
   Path dataDir(int i) {
@@ -151,6 +201,9 @@ final class ProcessCluster implements AutoCloseable {
     if (ratisLog != null) {
       cmd.add("-Dorg.slf4j.simpleLogger.log.org.apache.ratis=" + ratisLog); // debugging aid
     }
+    if (faults != null) {
+      cmd.add("-Djdk.net.hosts.file=" + hostsFile(i)); // peer names lead to this node's links
+    }
     cmd.addAll(List.of(jvmArgs));
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
@@ -160,6 +213,7 @@ final class ProcessCluster implements AutoCloseable {
     cmd.add(configFile(i).toString());
     Files.writeString(log(i), "=== start " + String.join(" ", jvmArgs) + "\n",
         java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    paused[i] = false;
     processes[i] = new ProcessBuilder(cmd)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log(i).toFile()))
@@ -197,8 +251,67 @@ final class ProcessCluster implements AutoCloseable {
     return processes[i].exitValue();
   }
 
+  /**
+   * SIGSTOP: the process keeps its sockets and state but runs no code, as in a long GC pause
+   * or a stalled VM; peers see only silence. Returns once the kernel reports it stopped.
+   */
+  void pause(int i) throws IOException, InterruptedException {
+    signal(i, "STOP");
+    paused[i] = true;
+    long pid = processes[i].pid();
+    Await.until(Duration.ofSeconds(10), "n" + (i + 1) + " stopped", () -> processState(pid) == 'T');
+  }
+
+  /** SIGCONT: a paused node runs again from where it stopped. */
+  void resume(int i) throws IOException, InterruptedException {
+    signal(i, "CONT");
+    paused[i] = false;
+  }
+
+  boolean paused(int i) {
+    return paused[i];
+  }
+
+  private void signal(int i, String signal) throws IOException, InterruptedException {
+    if (!alive(i)) {
+      throw new IllegalStateException("node n" + (i + 1) + " is not running");
+    }
+    Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(processes[i].pid()))
+        .redirectErrorStream(true).start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      kill.destroyForcibly();
+      throw new IOException("kill -" + signal + " n" + (i + 1) + " failed: "
+          + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  /** The state letter of /proc/PID/stat ('T': stopped), or '?' if it cannot be read. */
+  private static char processState(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2); // the command name may hold spaces
+    } catch (IOException | RuntimeException e) {
+      return '?';
+    }
+  }
+
+  /** A paused process would hold back a SIGTERM (and its own exit) until it runs again. */
+  private void resumeIfPaused(int i) {
+    if (paused[i] && alive(i)) {
+      try {
+        resume(i);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    paused[i] = false;
+  }
+
   /** SIGKILL: no shutdown hook, no flush. */
   void kill9(int i) throws InterruptedException {
+    resumeIfPaused(i);
     processes[i].destroyForcibly();
     processes[i].waitFor(30, TimeUnit.SECONDS);
     resetChannel(i);
@@ -206,6 +319,7 @@ final class ProcessCluster implements AutoCloseable {
 
   /** SIGTERM: graceful stop. */
   void stop(int i) throws InterruptedException {
+    resumeIfPaused(i);
     processes[i].destroy();
     if (!processes[i].waitFor(30, TimeUnit.SECONDS)) {
       processes[i].destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -285,6 +399,11 @@ final class ProcessCluster implements AutoCloseable {
     for (int i = 0; i < size; i++) {
       resetChannel(i);
       if (processes[i] != null && processes[i].isAlive()) {
+        try {
+          resumeIfPaused(i);
+        } catch (RuntimeException e) {
+          // SIGKILL below ends a stopped process as well
+        }
         processes[i].destroyForcibly();
         try {
           processes[i].waitFor(30, TimeUnit.SECONDS);
@@ -292,6 +411,9 @@ final class ProcessCluster implements AutoCloseable {
           Thread.currentThread().interrupt();
         }
       }
+    }
+    if (faults != null) {
+      faults.close();
     }
   }
 
