@@ -156,6 +156,11 @@ class ApiFuzzIT {
   private static int calls;
   private static int ambiguousWrites;
   private static int removalsSkipped;
+  /**
+   * Set when the cluster closes: jqwik's bounded shrinking may leave an attempt running past the
+   * property's end, and that attempt must not reach (or reopen channels to) a closed cluster.
+   */
+  private static volatile boolean closed;
   /** Cleared only when the property and the final checks pass; keeps the node logs otherwise. */
   private static boolean failed = true;
   /** One line per call sent, kept with the node logs when the run fails. */
@@ -183,6 +188,7 @@ class ApiFuzzIT {
 
   @AfterContainer
   static void stopCluster() throws IOException {
+    closed = true;
     if (cluster == null) {
       return;
     }
@@ -281,6 +287,9 @@ class ApiFuzzIT {
   }
 
   private static void send(Call call) {
+    if (closed) {
+      throw new IllegalStateException("the run is over: a shrinking attempt outlived it");
+    }
     String method = call.req().method();
     byte[] bytes = call.body().apply(call.req().build(model::get).toByteArray());
     Optional<Message> request = parse(method, bytes); // what the node will see, if it parses
