@@ -117,7 +117,7 @@ import net.jqwik.api.lifecycle.PropertyLifecycleContext;
  * three replicas (otherwise it is skipped and counted). AddReplica is always sent. After a
  * membership call the test waits until every node reports the same replicas and, if they changed,
  * writes and reads a key of that shard through every node (a node serves every shard, holding a
- * replica or not; RemovedLeaderRoutingIT is the case this found). At the end every missing replica
+ * replica or not; RemovedReplicaRoutingIT is the case this found). At the end every missing replica
  * is added back. Every call and its answer is written to {@code calls.log}, kept with the node
  * logs when the run fails.
  *
