@@ -90,9 +90,11 @@ public final class ShardkvNode implements AutoCloseable {
     server = builder
         .executor(grpcExecutor)
         .maxInboundMessageSize(config.limits().maxValueBytes() * 2 + (1 << 20))
-        .addService(ServerInterceptors.intercept(kvService.get(), new RpcMetricsInterceptor(metrics)))
-        .addService(ServerInterceptors.intercept(admin, new AdminAuthInterceptor(
-            config.security().adminToken(), config.security().adminCertSubjects())))
+        // Requests that are not valid protobuf: INVALID_ARGUMENT, after the interceptors (metrics, credentials).
+        .addService(ServerInterceptors.intercept(MalformedRequests.refusedAsInvalidArgument(kvService.get().bindService()),
+            new RpcMetricsInterceptor(metrics)))
+        .addService(ServerInterceptors.intercept(MalformedRequests.refusedAsInvalidArgument(admin.bindService()),
+            new AdminAuthInterceptor(config.security().adminToken(), config.security().adminCertSubjects())))
         .addService(host.snapshotTransferService())
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
