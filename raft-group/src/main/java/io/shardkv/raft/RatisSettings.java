@@ -77,6 +77,13 @@ final class RatisSettings {
     // committed to the store) on its own. The commit index is relearned from the leader after a
     // restart anyway. Ozone's Ozone Manager turns them off too.
     RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
+    // Off: with "compose" on (Ratis 3.x's default), a follower that receives the same
+    // AppendEntries twice (a leader resending on a new stream after a partition heals) can
+    // answer the second copy before the first has truncated the old term's conflicting tail; it
+    // then advances its commit index over that tail and applies an entry the group never
+    // committed (PartitionIT saw an isolated leader's refused put applied on its own replica
+    // only). Without it every append is written in arrival order, as in Ratis 2.
+    RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(p, false);
     return p;
   }
 

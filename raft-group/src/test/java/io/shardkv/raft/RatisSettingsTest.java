@@ -35,4 +35,13 @@ class RatisSettingsTest {
         .isEqualTo(400);
     assertThat(org.apache.ratis.server.RaftServerConfigKeys.LeaderElection.preVote(p)).isTrue();
   }
+
+  /** Ratis's composed appends can apply a deposed leader's uncommitted entry (see RatisSettings). */
+  @Test
+  void appendEntriesAreNotComposed() {
+    GroupHostConfig config = new GroupHostConfig("c", "n1", java.util.List.of(new PeerAddress("n1", "127.0.0.1", 1)), 1,
+        java.nio.file.Path.of("/tmp/unused"), io.shardkv.store.LmdbStoreConfig.defaults(), java.time.Duration.ofSeconds(10));
+    assertThat(org.apache.ratis.server.RaftServerConfigKeys.Log.appendEntriesComposeEnabled(
+        RatisSettings.server(config, ReplicationPolicy.defaults()))).isFalse();
+  }
 }
