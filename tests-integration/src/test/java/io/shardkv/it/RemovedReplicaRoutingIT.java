@@ -35,9 +35,10 @@ import org.junit.jupiter.api.Test;
  * removal, which the node had survived until then.
  *
  * <p>The deterministic case here: leader balancing off, shard 2's leader removed from it, then a
- * read and a write through that node, each retried for 15 s. It fails until the routing of a
- * shard the node no longer hosts (raft-group's RatisShardGroupClient) stops sending to itself and
- * survives a GroupMismatchException.
+ * read and a write through that node, each retried for 15 s. Fixed in raft-group's
+ * RatisShardGroupClient: a node that answers "group not found" or cannot be reached is skipped
+ * for the next configured node, and reads of a shard this node does not host no longer go
+ * through the Ratis client's ordered pipeline, which closes for good on that answer.
  */
 class RemovedReplicaRoutingIT extends ClusterTest {
   private static final String TOKEN = "removed-leader-it-token-0123456789";
