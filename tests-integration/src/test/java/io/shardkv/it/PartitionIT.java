@@ -87,6 +87,8 @@ class PartitionIT extends ClusterTest {
       }
     }
     workload.assertLinearizable();
+    // Replicas that applied the same log hold the same data (invariant 10).
+    ReplicaDigests.assertEveryShardMatches(cluster, 0);
   }
 
   /** Nodes talk through the proxies, not past them, or cutting a link would prove nothing. */
