@@ -93,10 +93,12 @@ public final class ShardkvNode implements AutoCloseable {
         // Requests that are not valid protobuf: INVALID_ARGUMENT, after the interceptors (metrics, credentials).
         .addService(ServerInterceptors.intercept(MalformedRequests.refusedAsInvalidArgument(kvService.get().bindService()),
             new RpcMetricsInterceptor(metrics)))
+        // The last interceptor runs first: refused admin calls are counted too.
         .addService(ServerInterceptors.intercept(MalformedRequests.refusedAsInvalidArgument(admin.bindService()),
-            new AdminAuthInterceptor(config.security().adminToken(), config.security().adminCertSubjects())))
+            new AdminAuthInterceptor(config.security().adminToken(), config.security().adminCertSubjects()),
+            new RpcMetricsInterceptor(metrics)))
         .addService(host.snapshotTransferService())
-        .addService(health.getHealthService())
+        .addService(ServerInterceptors.intercept(health.getHealthService(), new RpcMetricsInterceptor(metrics)))
         .addService(ProtoReflectionServiceV1.newInstance())
         // grpcurl before 1.8.8 and some GUIs only speak the v1alpha reflection protocol.
         .addService(legacyReflection())
