@@ -77,23 +77,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import net.jqwik.api.AfterFailureMode;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.GenerationMode;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.ShrinkingMode;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.AroundPropertyHook;
-import net.jqwik.api.lifecycle.BeforeContainer;
-import net.jqwik.api.lifecycle.PropertyExecutionResult;
-import net.jqwik.api.lifecycle.PropertyExecutor;
-import net.jqwik.api.lifecycle.PropertyLifecycleContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
- * Property-based fuzzing of the public API against one 3-node cluster: random, malformed and
+ * Seeded random fuzzing of the public API against one 3-node cluster: random, malformed and
  * oversized requests to every KV and Admin method (see {@link FuzzRequests}), each sent as raw
  * bytes through a byte-array marshaller to a random node, with or without the admin token.
  *
@@ -107,10 +96,19 @@ import net.jqwik.api.lifecycle.PropertyLifecycleContext;
  * the end, a full Scan through every node must equal the map, and at the end every shard must be
  * back on all three nodes with every replica holding the map.
  *
- * <p>One cluster for the whole run, started in a jqwik container hook: jqwik generates, shrinks
- * and prints the samples, so a failure reports the shrunk list of calls. The cluster's state
- * carries over from try to try (also while shrinking), which the model follows: it is updated by
- * every call that changed the cluster, whichever try sent it.
+ * <p>One cluster for the whole run, started once for the class. The calls come from one
+ * {@link FuzzRandom} seeded with {@code -Dshardkv.fuzz.seed=S} (a random seed if not given,
+ * printed at the start): {@code -Dshardkv.fuzz.tries=N} tries (default {@value #DEFAULT_TRIES}),
+ * each a list of 1 to {@value FuzzRequests#MAX_CALLS_PER_TRY} calls followed by the health check.
+ * The cluster's state carries over from try to try, which the model follows.
+ *
+ * <p>There is no shrinking. A failure reports the seed, the index of the failing call within the
+ * run (counted from 1 over every call drawn, skipped ones included; calls.log numbers its lines
+ * the same way), its try, and the call itself (the {@link Call} record's toString); a failure in
+ * the checks between tries or at the end reports the try and the last call. What a seed draws
+ * does not depend on the cluster's answers, so {@code -Dshardkv.fuzz.seed=S} sends the same
+ * calls in the same order again (the same {@code -Dshardkv.fuzz.tries=N} also puts the full scans
+ * at the same tries); the timing (elections, who leads) is the cluster's own.
  *
  * <p>Admin calls that change membership are sent as generated, with one rule so that every shard
  * keeps a majority and stays readable: a valid RemoveReplica is only sent while every shard has all
@@ -120,9 +118,6 @@ import net.jqwik.api.lifecycle.PropertyLifecycleContext;
  * replica or not; RemovedReplicaRoutingIT is the case this found). At the end every missing replica
  * is added back. Every call and its answer is written to {@code calls.log}, kept with the node
  * logs when the run fails.
- *
- * <p>Reproduce a run with {@code -Dshardkv.fuzz.seed=N} (printed at the start) and the same
- * {@code -Dshardkv.fuzz.tries=N} (default {@value #DEFAULT_TRIES}).
  */
 class ApiFuzzIT {
   private static final Path ROOT = Path.of(System.getProperty("shardkv.repo.root", "..")).toAbsolutePath().normalize();
@@ -151,22 +146,19 @@ class ApiFuzzIT {
   private static final Map<Integer, List<String>> replicas = new TreeMap<>();
   /** Answers by method and code, for the summary. */
   private static final Map<String, Map<Status.Code, Integer>> answers = new TreeMap<>();
+  /** Tries completed. */
   private static int tries;
-  private static int checkEvery = DEFAULT_TRIES / 4;
+  /** Calls drawn (the index of the one being sent, from 1), and calls sent (drawn less skipped). */
+  private static long drawn;
   private static int calls;
   private static int ambiguousWrites;
   private static int removalsSkipped;
-  /**
-   * Set when the cluster closes: jqwik's bounded shrinking may leave an attempt running past the
-   * property's end, and that attempt must not reach (or reopen channels to) a closed cluster.
-   */
-  private static volatile boolean closed;
-  /** Cleared only when the property and the final checks pass; keeps the node logs otherwise. */
+  /** Cleared only when the run and the final checks pass; keeps the node logs otherwise. */
   private static boolean failed = true;
   /** One line per call sent, kept with the node logs when the run fails. */
   private static java.io.PrintWriter callLog;
 
-  @BeforeContainer
+  @BeforeAll
   static void startCluster() throws Exception {
     table = ApiStatusTable.read(ROOT.resolve("docs/api.md"));
     dir = Files.createTempDirectory("api-fuzz-it-");
@@ -186,9 +178,11 @@ class ApiFuzzIT {
     }
   }
 
-  @AfterContainer
+  @AfterAll
   static void stopCluster() throws IOException {
-    closed = true;
+    if (callLog != null) {
+      callLog.close();
+    }
     if (cluster == null) {
       return;
     }
@@ -196,7 +190,6 @@ class ApiFuzzIT {
       cluster.dumpLogs();
     }
     cluster.close();
-    callLog.close();
     if (failed) {
       System.out.println("ApiFuzzIT: node logs, data and every call sent (calls.log) kept in " + dir);
       return;
@@ -208,54 +201,49 @@ class ApiFuzzIT {
     }
   }
 
-  @Property(shrinking = ShrinkingMode.BOUNDED, afterFailure = AfterFailureMode.RANDOM_SEED,
-      generation = GenerationMode.RANDOMIZED)
-  @AddLifecycleHook(RunSettings.class)
-  void everyAnswerIsOkOrDocumentedAndEveryWriteMatchesASortedMap(@ForAll("calls") List<Call> sample) {
-    for (Call call : sample) {
-      send(call);
-    }
-    everyNodeServes();
-    if (++tries % checkEvery == 0) {
-      everyNodeScansTheModel();
-    }
-  }
-
-  @Provide
-  Arbitrary<List<Call>> calls() {
-    return FuzzRequests.calls().list().ofMinSize(1).ofMaxSize(20);
-  }
-
-  /**
-   * Sets the seed and the number of tries from system properties and prints them, runs the
-   * property, then (if it held) the final checks, whose failure fails the property.
-   */
-  public static final class RunSettings implements AroundPropertyHook {
-    @Override
-    public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
-      String seed = System.getProperty("shardkv.fuzz.seed", Long.toString(ThreadLocalRandom.current().nextLong()));
-      int count = Integer.getInteger("shardkv.fuzz.tries", DEFAULT_TRIES);
-      context.attributes().setSeed(seed);
-      context.attributes().setTries(count);
-      checkEvery = Math.max(1, count / 4);
-      System.out.printf("ApiFuzzIT seed = %s, tries = %d (replay with -Dshardkv.fuzz.seed=%s -Dshardkv.fuzz.tries=%d)%n",
-          seed, count, seed, count);
-      long start = System.nanoTime();
-      PropertyExecutionResult result = property.execute();
-      if (result.status() == PropertyExecutionResult.Status.SUCCESSFUL) {
-        try {
-          finalChecks();
-          failed = false;
-        } catch (Throwable t) {
-          result = result.mapToFailed(t);
+  @Test
+  void everyAnswerIsOkOrDocumentedAndEveryWriteMatchesASortedMap() {
+    String seedProperty = System.getProperty("shardkv.fuzz.seed", "").strip();
+    long seed = seedProperty.isEmpty() ? ThreadLocalRandom.current().nextLong() : Long.parseLong(seedProperty);
+    int count = Integer.getInteger("shardkv.fuzz.tries", DEFAULT_TRIES);
+    int checkEvery = Math.max(1, count / 4);
+    String replay = "-Dshardkv.fuzz.seed=" + seed + " -Dshardkv.fuzz.tries=" + count;
+    System.out.printf("ApiFuzzIT seed = %d, tries = %d (replay with %s)%n", seed, count, replay);
+    FuzzRandom random = new FuzzRandom(seed);
+    long start = System.nanoTime();
+    String outcome = "FAILED";
+    Call last = null;
+    String where = "";
+    try {
+      while (tries < count) {
+        List<Call> sample = FuzzRequests.calls(random);
+        for (int i = 0; i < sample.size(); i++) {
+          last = sample.get(i);
+          drawn++;
+          where = String.format("at call #%d (try %d, call %d of %d): %s", drawn, tries + 1, i + 1, sample.size(),
+              last);
+          send(last);
+        }
+        where = String.format("in the checks after try %d (calls #%d to #%d; the last: %s)", tries + 1,
+            drawn - sample.size() + 1, drawn, last);
+        everyNodeServes();
+        if (++tries % checkEvery == 0) {
+          everyNodeScansTheModel();
         }
       }
-      System.out.printf("ApiFuzzIT seed = %s: %s after %d calls in %d runs of the property, shrinking included (%d s);"
+      where = String.format("in the final checks after all %d tries (%d calls; the last: %s)", count, drawn, last);
+      finalChecks();
+      failed = false;
+      outcome = "PASSED";
+    } catch (AssertionError | RuntimeException e) {
+      throw new AssertionError(String.format("ApiFuzzIT seed %d failed %s%n  replay with %s; calls.log and the node"
+          + " logs are kept in %s (the cause below)", seed, where, replay, dir), e);
+    } finally {
+      System.out.printf("ApiFuzzIT seed = %d: %s after %d calls drawn, %d sent, in %d tries (%d s);"
           + " %d writes answered UNAVAILABLE"
           + " and read back; %d RemoveReplica calls skipped to keep every shard on a majority%n  answers: %s%n",
-          seed, result.status(), calls, tries, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start),
+          seed, outcome, drawn, calls, tries, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start),
           ambiguousWrites, removalsSkipped, answersSummary());
-      return result;
     }
   }
 
@@ -287,23 +275,22 @@ class ApiFuzzIT {
   }
 
   private static void send(Call call) {
-    if (closed) {
-      throw new IllegalStateException("the run is over: a shrinking attempt outlived it");
-    }
     String method = call.req().method();
     byte[] bytes = call.body().apply(call.req().build(model::get).toByteArray());
     Optional<Message> request = parse(method, bytes); // what the node will see, if it parses
     Expected expected = expect(method, bytes, request, call.auth());
     if (removalThatLeavesTooFew(method, request, call.auth())) {
       removalsSkipped++;
+      callLog.printf("call %d (try %d): %s: skipped, a shard is down a replica %s%n", drawn, tries + 1, call, replicas);
       return;
     }
     calls++;
     Answer answer = call(call.node(), method, bytes, call.auth());
     Status.Code code = answer.status().getCode();
     answers.computeIfAbsent(method, m -> new EnumMap<>(Status.Code.class)).merge(code, 1, Integer::sum);
-    String line = String.format("try %d: %s -> n%d (%d bytes): %s%s", tries + 1, call, call.node() + 1, bytes.length,
-        code, answer.status().getDescription() != null ? ": " + answer.status().getDescription() : "");
+    String description = answer.status().getDescription() != null ? ": " + answer.status().getDescription() : "";
+    String line = String.format("call %d (try %d): %s -> n%d (%d bytes): %s%s", drawn, tries + 1, call,
+        call.node() + 1, bytes.length, code, description);
     callLog.println(line.length() > 2000 ? line.substring(0, 2000) + "..." : line);
     if (code == Status.Code.UNAVAILABLE) {
       System.out.println("ApiFuzzIT: " + line);

@@ -1,5 +1,7 @@
 package io.shardkv.it;
 
+import static io.shardkv.it.FuzzRandom.w;
+
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Empty;
@@ -29,19 +31,17 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.zip.CRC32C;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Tuple;
 
 /**
- * What ApiFuzzIT sends, as plain data that jqwik generates, shrinks and prints: a {@link Call}
- * is a node, a credential, a request of one method ({@link Req}) and what happens to its
- * encoding on the way ({@link Body}: sent as is, replaced by random bytes, truncated, a byte
- * flipped, a field appended, padded to the node's message limit). Byte strings are recipes
- * ({@link Bytes}), made into bytes only when sent, so a sample prints short and a megabyte is
- * never held by the generator.
+ * What ApiFuzzIT sends, as plain data drawn from a seeded {@link FuzzRandom}: a {@link Call} is
+ * a node, a credential, a request of one method ({@link Req}) and what happens to its encoding
+ * on the way ({@link Body}: sent as is, replaced by random bytes, truncated, a byte flipped, a
+ * field appended, padded to the node's message limit). Byte strings are recipes ({@link Bytes}),
+ * made into bytes only when sent, so a call prints short (a failure reports it as its record's
+ * toString) and a megabyte is never held by the generator. What a seed draws does not depend on
+ * the cluster's answers: the same seed sends the same calls in the same order.
  */
 final class FuzzRequests {
   private FuzzRequests() {}
@@ -543,164 +543,169 @@ final class FuzzRequests {
 
   // ---------------------------------------------------------------- generators
 
-  static Arbitrary<Call> calls() {
-    Arbitrary<Req> req = Arbitraries.frequencyOf(
-        Tuple.of(20, put()), Tuple.of(12, get()), Tuple.of(8, delete()), Tuple.of(8, batch()),
-        Tuple.of(2, manyMutations()), Tuple.of(9, scan()), Tuple.of(2, deletePrefix()), Tuple.of(10, cas()),
-        Tuple.of(2, Arbitraries.just(new ClusterStatus())), Tuple.of(2, takeSnapshot()),
-        Tuple.of(2, transferLeader()), Tuple.of(3, addReplica()), Tuple.of(3, removeReplica()),
-        Tuple.of(1, unknown()));
-    Arbitrary<Body> body = Arbitraries.frequencyOf(
-        Tuple.of(85, Arbitraries.just(new Exact())),
-        Tuple.of(3, Combinators.combine(Arbitraries.integers().between(0, 48), Arbitraries.longs()).as(Garbage::new)),
-        Tuple.of(2, Arbitraries.integers().between(0, 4096).map(Truncated::new)),
-        Tuple.of(2, Combinators.combine(Arbitraries.integers().between(0, 4096), Arbitraries.integers().between(1, 255))
-            .as(Flipped::new)),
-        Tuple.of(5, Combinators.combine(
-            Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.integers().between(1, 5)),
-                Tuple.of(1, Arbitraries.of(0, 15, 19_000, 536_870_911))),
-            Arbitraries.frequencyOf(Tuple.of(8, Arbitraries.of(0, 1, 2, 3, 5)), Tuple.of(1, Arbitraries.of(4, 6, 7))),
-            Arbitraries.integers().between(0, 12), Arbitraries.longs()).as(Appended::new)),
-        Tuple.of(1, Arbitraries.of(50, 99, 100, 101, 150).map(DeepGroups::new)),
-        Tuple.of(1, Arbitraries.of(-1, 0, 1, 100).map(Padded::new)));
-    Arbitrary<Auth> auth = Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.just(Auth.VALID)),
-        Tuple.of(1, Arbitraries.just(Auth.LOWERCASE_SCHEME)), Tuple.of(2, Arbitraries.just(Auth.NONE)),
-        Tuple.of(1, Arbitraries.just(Auth.WRONG_TOKEN)), Tuple.of(1, Arbitraries.just(Auth.NOT_BEARER)));
-    return Combinators.combine(Arbitraries.integers().between(0, 2), auth, req, body).as(Call::new);
+  /** Calls in one try: a list of 1 to this many, sent before the cluster-wide health check. */
+  static final int MAX_CALLS_PER_TRY = 20;
+
+  /** The calls of one try. */
+  static List<Call> calls(FuzzRandom r) {
+    return r.list(1, MAX_CALLS_PER_TRY, () -> call(r));
   }
 
-  static Arbitrary<Bytes> rnd(Arbitrary<Integer> length) {
-    return Combinators.combine(length, Arbitraries.longs()).as(Rnd::new);
+  static Call call(FuzzRandom r) {
+    int node = r.between(0, NODES.size() - 1);
+    Auth auth = r.weighted(w(6, () -> Auth.VALID), w(1, () -> Auth.LOWERCASE_SCHEME), w(2, () -> Auth.NONE),
+        w(1, () -> Auth.WRONG_TOKEN), w(1, () -> Auth.NOT_BEARER));
+    Req req = r.weighted(
+        w(20, () -> put(r)), w(12, () -> get(r)), w(8, () -> delete(r)), w(8, () -> batch(r)),
+        w(2, () -> manyMutations(r)), w(9, () -> scan(r)), w(2, () -> deletePrefix(r)), w(10, () -> cas(r)),
+        w(2, ClusterStatus::new), w(2, () -> takeSnapshot(r)),
+        w(2, () -> transferLeader(r)), w(3, () -> addReplica(r)), w(3, () -> removeReplica(r)),
+        w(1, () -> unknown(r)));
+    Body body = r.weighted(
+        w(85, Exact::new),
+        w(3, () -> new Garbage(r.between(0, 48), r.anyLong())),
+        w(2, () -> new Truncated(r.between(0, 4096))),
+        w(2, () -> new Flipped(r.between(0, 4096), r.between(1, 255))),
+        w(5, () -> new Appended(
+            r.weighted(w(6, () -> r.between(1, 5)), w(1, () -> r.oneOf(0, 15, 19_000, 536_870_911))),
+            r.weighted(w(8, () -> r.oneOf(0, 1, 2, 3, 5)), w(1, () -> r.oneOf(4, 6, 7))),
+            r.between(0, 12), r.anyLong())),
+        w(1, () -> new DeepGroups(r.oneOf(50, 99, 100, 101, 150))),
+        w(1, () -> new Padded(r.oneOf(-1, 0, 1, 100))));
+    return new Call(node, auth, req, body);
   }
 
-  static Arbitrary<Bytes> hot() {
-    return Arbitraries.integers().between(0, HOT.size() - 1).map(Hot::new);
+  static Bytes rnd(FuzzRandom r, int length) {
+    return new Rnd(length, r.anyLong());
+  }
+
+  static Bytes hot(FuzzRandom r) {
+    return new Hot(r.between(0, HOT.size() - 1));
   }
 
   /** Keys: mostly shared ones, then random ones, then the edges (empty, 511, 512, 513, far over). */
-  static Arbitrary<Bytes> key() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(12, hot()),
-        Tuple.of(5, rnd(Arbitraries.integers().between(1, 24))),
-        Tuple.of(2, rnd(Arbitraries.of(0, 1, 510, 511, 512, 513))),
-        Tuple.of(1, rnd(Arbitraries.integers().between(514, 3000))));
+  static Bytes key(FuzzRandom r) {
+    return r.weighted(
+        w(12, () -> hot(r)),
+        w(5, () -> rnd(r, r.between(1, 24))),
+        w(2, () -> rnd(r, r.oneOf(0, 1, 510, 511, 512, 513))),
+        w(1, () -> rnd(r, r.between(514, 3000))));
   }
 
   /** Values: small, empty, at and around max-value-bytes, far over it. */
-  static Arbitrary<Bytes> value() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(12, rnd(Arbitraries.integers().between(1, 40))),
-        Tuple.of(2, rnd(Arbitraries.just(0))),
-        Tuple.of(3, rnd(Arbitraries.of(MAX_VALUE - 1, MAX_VALUE, MAX_VALUE + 1))),
-        Tuple.of(1, rnd(Arbitraries.integers().between(MAX_VALUE + 2, 8 * MAX_VALUE))));
+  static Bytes value(FuzzRandom r) {
+    return r.weighted(
+        w(12, () -> rnd(r, r.between(1, 40))),
+        w(2, () -> rnd(r, 0)),
+        w(3, () -> rnd(r, r.oneOf(MAX_VALUE - 1, MAX_VALUE, MAX_VALUE + 1))),
+        w(1, () -> rnd(r, r.between(MAX_VALUE + 2, 8 * MAX_VALUE))));
   }
 
   /** Scan bounds: none, shared keys, cursors after them (up to 512 bytes), their heads, random, oversized. */
-  static Arbitrary<Bytes> bound() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(6, rnd(Arbitraries.just(0))),
-        Tuple.of(5, hot()),
-        Tuple.of(2, hot().map(After::new)),
-        Tuple.of(2, Combinators.combine(hot(), Arbitraries.integers().between(1, 3)).as(Head::new)),
-        Tuple.of(2, rnd(Arbitraries.integers().between(1, 6))),
-        Tuple.of(1, rnd(Arbitraries.of(511, 512, 513, 600))));
+  static Bytes bound(FuzzRandom r) {
+    return r.weighted(
+        w(6, () -> rnd(r, 0)),
+        w(5, () -> hot(r)),
+        w(2, () -> new After(hot(r))),
+        w(2, () -> new Head(hot(r), r.between(1, 3))),
+        w(2, () -> rnd(r, r.between(1, 6))),
+        w(1, () -> rnd(r, r.oneOf(511, 512, 513, 600))));
   }
 
-  static Arbitrary<Req> put() {
-    return Combinators.combine(key(), value()).as(Put::new);
+  static Req put(FuzzRandom r) {
+    return new Put(key(r), value(r));
   }
 
-  static Arbitrary<Req> get() {
-    return Combinators.combine(key(), Arbitraries.of(false, false, true)).as(Get::new);
+  static Req get(FuzzRandom r) {
+    return new Get(key(r), r.oneOf(false, false, true));
   }
 
-  static Arbitrary<Req> delete() {
-    return key().map(Delete::new);
+  static Req delete(FuzzRandom r) {
+    return new Delete(key(r));
   }
 
-  static Arbitrary<Mut> mutation(Arbitrary<Bytes> keys) {
-    return Arbitraries.frequencyOf(
-        Tuple.of(6, Combinators.combine(keys, value()).as(MPut::new)),
-        Tuple.of(3, keys.map(MDelete::new)),
-        Tuple.of(1, Arbitraries.just(new MUnset())));
+  static Mut mutation(FuzzRandom r, Supplier<Bytes> keys) {
+    return r.weighted(
+        w(6, () -> new MPut(keys.get(), value(r))),
+        w(3, () -> new MDelete(keys.get())),
+        w(1, MUnset::new));
   }
 
   /** Mostly batches of one shard's shared keys (they can apply); else any keys (most span shards). */
-  static Arbitrary<Req> batch() {
-    Arbitrary<Req> oneShard = Arbitraries.integers().between(0, ProcessCluster.SHARDS - 1).flatMap(shard -> {
-      Arbitrary<Bytes> keys = Arbitraries.of(HOT_BY_SHARD.get(shard)).map(Hot::new);
-      return mutation(keys).list().ofMinSize(1).ofMaxSize(MAX_BATCH + 2).map(Batch::new);
-    });
-    Arbitrary<Req> anyKeys = mutation(key()).list().ofMaxSize(MAX_BATCH + 2).map(Batch::new);
-    // Valid mutations of shared keys of any shard: mostly FAILED_PRECONDITION (more than one shard).
-    Arbitrary<Mut> valid = Arbitraries.frequencyOf(
-        Tuple.of(2, Combinators.combine(hot(), rnd(Arbitraries.integers().between(0, 40))).as(MPut::new)),
-        Tuple.of(1, hot().map(MDelete::new)));
-    Arbitrary<Req> spanning = valid.list().ofMinSize(2).ofMaxSize(6).map(Batch::new);
-    return Arbitraries.frequencyOf(Tuple.of(6, oneShard), Tuple.of(2, anyKeys), Tuple.of(1, spanning));
+  static Req batch(FuzzRandom r) {
+    return r.weighted(
+        w(6, () -> {
+          List<Integer> keys = HOT_BY_SHARD.get(r.between(0, ProcessCluster.SHARDS - 1));
+          return new Batch(r.list(1, MAX_BATCH + 2, () -> mutation(r, () -> new Hot(r.oneOf(keys)))));
+        }),
+        w(2, () -> new Batch(r.list(0, MAX_BATCH + 2, () -> mutation(r, () -> key(r))))),
+        // Valid mutations of shared keys of any shard: mostly FAILED_PRECONDITION (more than one shard).
+        w(1, () -> new Batch(r.list(2, 6, () -> r.<Mut>weighted(
+            w(2, () -> new MPut(hot(r), rnd(r, r.between(0, 40)))),
+            w(1, () -> new MDelete(hot(r))))))));
   }
 
   /** At the limit (can apply), just over it, far over it, and over the message size. */
-  static Arbitrary<Req> manyMutations() {
-    return Combinators.combine(Arbitraries.of(MAX_BATCH, MAX_BATCH + 1, 1000, 60_000),
-        Arbitraries.integers().between(0, ProcessCluster.SHARDS - 1), Arbitraries.longs()).as(ManyMutations::new);
+  static Req manyMutations(FuzzRandom r) {
+    return new ManyMutations(r.oneOf(MAX_BATCH, MAX_BATCH + 1, 1000, 60_000),
+        r.between(0, ProcessCluster.SHARDS - 1), r.anyLong());
   }
 
-  static Arbitrary<Req> scan() {
-    Arbitrary<Integer> limit = Arbitraries.frequencyOf(
-        Tuple.of(3, Arbitraries.just(0)),
-        Tuple.of(6, Arbitraries.integers().between(1, MAX_SCAN)),
-        Tuple.of(2, Arbitraries.of(MAX_SCAN - 1, MAX_SCAN, MAX_SCAN + 1)),
-        Tuple.of(1, Arbitraries.of(FULL_PAGE, FULL_PAGE + 1, Integer.MAX_VALUE, Integer.MIN_VALUE, -1)));
-    return Combinators.combine(bound(), Arbitraries.frequencyOf(Tuple.of(1, rnd(Arbitraries.just(0))),
-        Tuple.of(1, bound())), limit, Arbitraries.of(false, false, true)).as(Scan::new);
+  static Req scan(FuzzRandom r) {
+    Bytes start = bound(r);
+    Bytes end = r.weighted(w(1, () -> rnd(r, 0)), w(1, () -> bound(r)));
+    int limit = r.weighted(
+        w(3, () -> 0),
+        w(6, () -> r.between(1, MAX_SCAN)),
+        w(2, () -> r.oneOf(MAX_SCAN - 1, MAX_SCAN, MAX_SCAN + 1)),
+        w(1, () -> r.oneOf(FULL_PAGE, FULL_PAGE + 1, Integer.MAX_VALUE, Integer.MIN_VALUE, -1)));
+    return new Scan(start, end, limit, r.oneOf(false, false, true));
   }
 
-  static Arbitrary<Req> deletePrefix() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(6, Combinators.combine(hot(), Arbitraries.integers().between(2, 5)).as(Head::new)),
-        Tuple.of(2, key()),
-        Tuple.of(1, rnd(Arbitraries.of(0, 511, 512)))).map(DeletePrefix::new);
+  static Req deletePrefix(FuzzRandom r) {
+    return new DeletePrefix(r.weighted(
+        w(6, () -> new Head(hot(r), r.between(2, 5))),
+        w(2, () -> key(r)),
+        w(1, () -> rnd(r, r.oneOf(0, 511, 512)))));
   }
 
-  static Arbitrary<Req> cas() {
-    return Combinators.combine(key(), value(), Arbitraries.of(false, false, true), value(),
-        Arbitraries.of(false, true, true)).as(Cas::new);
+  static Req cas(FuzzRandom r) {
+    return new Cas(key(r), value(r), r.oneOf(false, false, true), value(r), r.oneOf(false, true, true));
   }
 
-  static Arbitrary<Integer> shard() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(8, Arbitraries.integers().between(0, ProcessCluster.SHARDS - 1)),
-        Tuple.of(2, Arbitraries.of(-1, ProcessCluster.SHARDS, 1024, Integer.MAX_VALUE, Integer.MIN_VALUE)),
-        Tuple.of(1, Arbitraries.integers()));
+  static int shard(FuzzRandom r) {
+    return r.weighted(
+        w(8, () -> r.between(0, ProcessCluster.SHARDS - 1)),
+        w(2, () -> r.oneOf(-1, ProcessCluster.SHARDS, 1024, Integer.MAX_VALUE, Integer.MIN_VALUE)),
+        w(1, r::anyInt));
   }
 
-  static Arbitrary<String> nodeId() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(8, Arbitraries.of(NODES)),
-        Tuple.of(3, Arbitraries.of("", "n4", "n0", "N1", "n1 ", " n2", "n3\u0000", "n\u00f11", "\u00e9")),
-        Tuple.of(1, Arbitraries.strings().ofMaxLength(16)),
-        Tuple.of(1, Arbitraries.just("n".repeat(5000))));
+  static String nodeId(FuzzRandom r) {
+    return r.weighted(
+        w(8, () -> r.oneOf(NODES)),
+        w(3, () -> r.oneOf("", "n4", "n0", "N1", "n1 ", " n2", "n3\u0000", "n\u00f11", "\u00e9")),
+        w(1, () -> r.string(16)),
+        w(1, () -> "n".repeat(5000)));
   }
 
-  static Arbitrary<Req> takeSnapshot() {
-    return Combinators.combine(shard(), Arbitraries.of(false, false, true)).as(TakeSnapshot::new);
+  static Req takeSnapshot(FuzzRandom r) {
+    return new TakeSnapshot(shard(r), r.oneOf(false, false, true));
   }
 
-  static Arbitrary<Req> transferLeader() {
-    return Combinators.combine(shard(), nodeId()).as(TransferLeader::new);
+  static Req transferLeader(FuzzRandom r) {
+    return new TransferLeader(shard(r), nodeId(r));
   }
 
-  static Arbitrary<Req> addReplica() {
-    return Combinators.combine(shard(), nodeId()).as(AddReplica::new);
+  static Req addReplica(FuzzRandom r) {
+    return new AddReplica(shard(r), nodeId(r));
   }
 
-  static Arbitrary<Req> removeReplica() {
-    return Combinators.combine(shard(), nodeId()).as(RemoveReplica::new);
+  static Req removeReplica(FuzzRandom r) {
+    return new RemoveReplica(shard(r), nodeId(r));
   }
 
-  static Arbitrary<Req> unknown() {
-    return Arbitraries.of("shardkv.v1.KV/Nope", "shardkv.v1.KV/put", "shardkv.v1.Admin/DeleteCluster",
-        "shardkv.v1.Nope/Put", "shardkv.v2.KV/Put").map(Unknown::new);
+  static Req unknown(FuzzRandom r) {
+    return new Unknown(r.oneOf("shardkv.v1.KV/Nope", "shardkv.v1.KV/put", "shardkv.v1.Admin/DeleteCluster",
+        "shardkv.v1.Nope/Put", "shardkv.v2.KV/Put"));
   }
 }

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * A node serves every shard's keys whether it holds a replica of the shard or not
  * (docs/operations.md, RemoveReplica; AdminIT checks it for n3 taken out of shard 1).
  *
- * <p>Found by ApiFuzzIT (seeds 2, 5, 6, 7 and 8): after RemoveReplica takes a node out of a
+ * <p>Found by ApiFuzzIT (seeds 2, 5, 6, 7 and 8 of its first generator; since it draws from
+ * SplittableRandom the same seeds send other calls): after RemoveReplica takes a node out of a
  * shard, that node may answer every linearizable read of the shard's keys with UNAVAILABLE
  * ({@code AlreadyClosedException: SlidingWindow$Client ... is closed}) and every write with
  * UNAVAILABLE ({@code GroupMismatchException: nN: group-... not found}: it sends the write to
