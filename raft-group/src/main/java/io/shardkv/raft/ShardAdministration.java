@@ -108,8 +108,10 @@ public final class ShardAdministration {
       throw new IllegalArgumentException("node '" + toNode + "' is not a replica of shard " + shard
           + " (replicas: " + ids(currentPeers(shard)) + ")");
     }
+    // Addressed to the leader explicitly: the Ratis client's own idea of the leader may be a
+    // node since removed from the group, which answers "group not found" and is not retried.
     RaftClientReply reply = clients.get(shard).admin()
-        .transferLeadership(RaftPeerId.valueOf(toNode), timeout.toMillis());
+        .transferLeadership(RaftPeerId.valueOf(toNode), currentLeader(shard), timeout.toMillis());
     check(reply, "transfer leadership of shard " + shard + " to " + toNode);
     LOG.info("shard {}: leadership transferred to {}", shard, toNode);
     return toNode;
@@ -178,6 +180,38 @@ public final class ShardAdministration {
         + " (it is no longer a member; restart it to retry)");
     LOG.info("shard {}: replica removed from {}; replicas now {}", shard, nodeId, ids(current));
     return ids(current);
+  }
+
+  /**
+   * The group's leader: as the local replica sees it, else as a member reports it (a member
+   * that leads reports itself). Unknown (an election): the first member, whose "not leader"
+   * answer names the leader if there is one.
+   */
+  private RaftPeerId currentLeader(int shard) throws IOException {
+    RaftGroupId groupId = groupIds.of(shard);
+    RaftServer.Division local = removed.isRemoved(shard) ? null : division(groupId);
+    if (local != null && local.getInfo().getLeaderId() != null) {
+      return local.getInfo().getLeaderId();
+    }
+    Collection<RaftPeer> members = currentPeers(shard);
+    for (RaftPeer p : members) {
+      try {
+        GroupInfoReply info = clients.get(shard).getGroupManagementApi(p.getId()).info(groupId);
+        if (!info.isSuccess()) {
+          continue;
+        }
+        var role = info.getRoleInfoProto();
+        if (role.hasLeaderInfo()) {
+          return p.getId();
+        }
+        if (role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()) {
+          return RaftPeerId.valueOf(role.getFollowerInfo().getLeaderInfo().getId().getId());
+        }
+      } catch (IOException e) {
+        LOG.debug("shard {}: {} did not say who leads: {}", shard, p.getId(), e.toString());
+      }
+    }
+    return members.iterator().next().getId();
   }
 
   /** The group's current members: from the local division if hosted, else from a member. */
