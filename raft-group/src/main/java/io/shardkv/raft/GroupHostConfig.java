@@ -11,7 +11,8 @@ import java.util.Optional;
  *
  * @param clusterId names the cluster; group ids are derived from it and the shard number
  * @param nodeId this node's id, one of {@code peers}
- * @param peers every node of the cluster (each hosts a replica of every shard)
+ * @param peers every node of the cluster; a new cluster places each shard on {@code
+ *     replicationFactor} of them ({@link ShardPlacement})
  * @param shardCount fixed number of shards
  * @param dataDir root of this node's data: Raft logs and LMDB environments live below it
  * @param store LMDB settings applied to every shard
@@ -25,11 +26,16 @@ import java.util.Optional;
  * @param firstElectionTimeout how long a replica waits after its group starts before it asks
  *     for votes the first time (randomised between this and twice this); later elections wait
  *     400-800 ms. Pre-vote keeps an early first election from disturbing a live leader.
+ * @param replicationFactor replicas per shard in a new cluster; with as many peers or fewer,
+ *     every peer holds every shard
  */
 public record GroupHostConfig(String clusterId, String nodeId, List<PeerAddress> peers,
     int shardCount, Path dataDir, LmdbStoreConfig store, Duration requestTimeout,
     Optional<TlsFiles> peerTls, Duration leaderBalanceInterval, boolean leaderLeaseReads,
-    Duration firstElectionTimeout) {
+    Duration firstElectionTimeout, int replicationFactor) {
+
+  /** Replicas per shard when none is configured. */
+  public static final int DEFAULT_REPLICATION_FACTOR = 3;
 
   /**
    * The first-election wait when none is configured. Shorter than later elections' 400-800 ms:
@@ -42,6 +48,15 @@ public record GroupHostConfig(String clusterId, String nodeId, List<PeerAddress>
   public static final Duration MIN_FIRST_ELECTION_TIMEOUT = Duration.ofMillis(50);
   /** Longest first-election wait accepted. */
   public static final Duration MAX_FIRST_ELECTION_TIMEOUT = Duration.ofSeconds(10);
+
+  /** The default replication factor. */
+  public GroupHostConfig(String clusterId, String nodeId, List<PeerAddress> peers,
+      int shardCount, Path dataDir, LmdbStoreConfig store, Duration requestTimeout,
+      Optional<TlsFiles> peerTls, Duration leaderBalanceInterval, boolean leaderLeaseReads,
+      Duration firstElectionTimeout) {
+    this(clusterId, nodeId, peers, shardCount, dataDir, store, requestTimeout, peerTls, leaderBalanceInterval,
+        leaderLeaseReads, firstElectionTimeout, DEFAULT_REPLICATION_FACTOR);
+  }
 
   /** The default first-election wait. */
   public GroupHostConfig(String clusterId, String nodeId, List<PeerAddress> peers,
@@ -79,6 +94,14 @@ public record GroupHostConfig(String clusterId, String nodeId, List<PeerAddress>
     if (shardCount < 1) {
       throw new IllegalArgumentException("shard count must be >= 1, got " + shardCount);
     }
+    if (replicationFactor < 1) {
+      throw new IllegalArgumentException("replication factor must be >= 1, got " + replicationFactor);
+    }
+  }
+
+  /** Where a new cluster puts each shard's replicas (the same on every node). */
+  public ShardPlacement placement() {
+    return ShardPlacement.balanced(peers.stream().map(PeerAddress::id).toList(), shardCount, replicationFactor);
   }
 
   public PeerAddress self() {

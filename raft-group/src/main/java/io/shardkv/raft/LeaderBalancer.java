@@ -28,11 +28,17 @@ import org.slf4j.LoggerFactory;
  * <p>Of the busiest node's shards it prefers the ones "owned" by this node (shard {@code s}
  * belongs to the peer at position {@code s mod n}), so the layout after a restart is the same
  * as before it.
+ *
+ * <p>Where nodes hold only some shards ({@link ShardPlacement}) no node sees every shard's
+ * leader, so the counting above cannot work; there each node claims the shards whose preferred
+ * leader it is, which the placement spreads within one of the mean. Only the preferred node
+ * ever claims a shard, so claims never fight.
  */
 final class LeaderBalancer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaderBalancer.class);
 
   private final String self;
+  private final ShardPlacement placement;
   private final List<String> peers;
   private final int shardCount;
   private final IntFunction<Optional<String>> leaderOf;
@@ -50,11 +56,12 @@ final class LeaderBalancer implements AutoCloseable {
    * @param ready whether this node may take leadership now (caught up after start)
    * @param claim transfers a shard's leadership to this node; true if it succeeded
    */
-  LeaderBalancer(String self, List<String> peers, int shardCount, IntFunction<Optional<String>> leaderOf,
+  LeaderBalancer(String self, ShardPlacement placement, IntFunction<Optional<String>> leaderOf,
       BooleanSupplier ready, IntPredicate claim) {
     this.self = self;
-    this.peers = List.copyOf(peers);
-    this.shardCount = shardCount;
+    this.placement = placement;
+    this.peers = placement.nodes();
+    this.shardCount = placement.shardCount();
     this.leaderOf = leaderOf;
     this.ready = ready;
     this.claim = claim;
@@ -87,6 +94,9 @@ final class LeaderBalancer implements AutoCloseable {
 
   /** The shard this node should claim now, if any. */
   OptionalInt shardToClaim() {
+    if (!placement.everyNodeHoldsEveryShard()) {
+      return preferredShardLedElsewhere();
+    }
     Map<String, Integer> led = new HashMap<>();
     peers.forEach(p -> led.put(p, 0));
     String[] leaders = new String[shardCount];
@@ -120,6 +130,19 @@ final class LeaderBalancer implements AutoCloseable {
       }
     }
     return OptionalInt.of(pick);
+  }
+
+  /** A shard this node is the preferred leader of, hosts, and another replica leads. */
+  private OptionalInt preferredShardLedElsewhere() {
+    for (int s = 0; s < shardCount; s++) {
+      if (placement.preferredLeader(s).equals(self)) {
+        Optional<String> leader = leaderOf.apply(s);
+        if (leader.isPresent() && !leader.get().equals(self)) {
+          return OptionalInt.of(s);
+        }
+      }
+    }
+    return OptionalInt.empty();
   }
 
   @Override

@@ -49,15 +49,18 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
   private final ShardCommandExecutor executor = new ShardCommandExecutor();
   private final LocalDivisions local;
   private final Timer[] proposeStage;
-  /** Every configured node, in a fixed order: the candidates when no leader is known. */
-  private final List<RaftPeerId> peers;
+  /**
+   * Per shard, every configured node in the order to try them when no leader is known (the
+   * shard's placed replicas first).
+   */
+  private final List<List<RaftPeerId>> candidates;
   /** Per shard, the node that last answered as its leader: where the next request starts. */
   private final AtomicReferenceArray<RaftPeerId> lastLeader;
 
   RatisShardGroupClient(List<RaftClient> clients, IntFunction<ShardStateMachine> localReplicas,
-      LocalDivisions local, List<RaftPeerId> peers, Duration timeout, MetricRegistry metrics) {
+      LocalDivisions local, List<List<RaftPeerId>> candidates, Duration timeout, MetricRegistry metrics) {
     this.clients = List.copyOf(clients);
-    this.peers = List.copyOf(peers);
+    this.candidates = candidates.stream().map(List::copyOf).toList();
     this.lastLeader = new AtomicReferenceArray<>(clients.size());
     this.connections = clients.stream().map(PeerConnections::new).toList();
     this.localReplicas = localReplicas;
@@ -208,6 +211,7 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
 
   /** The configured node after {@code after}, never this node when it holds no replica of the shard. */
   private RaftPeerId nextPeer(int shard, RaftPeerId after) {
+    List<RaftPeerId> peers = candidates.get(shard);
     int i = peers.indexOf(after);
     for (int step = 1; step <= peers.size(); step++) {
       RaftPeerId candidate = peers.get(Math.floorMod(i + step, peers.size()));

@@ -207,7 +207,7 @@ public final class ShardAdministration {
         if (role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()) {
           return RaftPeerId.valueOf(role.getFollowerInfo().getLeaderInfo().getId().getId());
         }
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
         LOG.debug("shard {}: {} did not say who leads: {}", shard, p.getId(), e.toString());
       }
     }
@@ -233,6 +233,8 @@ public final class ShardAdministration {
         }
       } catch (IOException e) {
         last = e;
+      } catch (RuntimeException e) {
+        last = new IOException(e); // a node that holds no replica can answer with a gRPC status
       }
     }
     throw new IOException("no node answered for shard " + shard + "'s membership", last);

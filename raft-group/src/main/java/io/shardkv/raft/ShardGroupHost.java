@@ -38,11 +38,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One node's Ratis server hosting its replica of every shard group, each over its own LMDB
- * store. Start it, then use {@link #client()} to reach the groups.
+ * One node's Ratis server hosting its replicas of the shard groups placed on it ({@link
+ * ShardPlacement}: every group when the cluster has no more nodes than the replication factor),
+ * each over its own LMDB store. Start it, then use {@link #client()} to reach every group,
+ * hosted here or not.
  *
  * <p>Groups persist in the Ratis storage directory: on restart Ratis reloads them and this
- * class only adds the groups that are not there yet (a fresh node).
+ * class only adds the groups that are not there yet (a fresh node; see {@link GroupBootstrap}
+ * for how it does so safely when nodes hold only some shards).
  */
 public final class ShardGroupHost implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ShardGroupHost.class);
@@ -62,6 +65,11 @@ public final class ShardGroupHost implements AutoCloseable {
   private final RemovedReplicas removed;
   private final Map<RaftGroupId, Integer> shardByGroup = new HashMap<>();
   private final Map<Integer, ShardStateMachine> replicas = new ConcurrentHashMap<>();
+  /** Shards whose group this node reloaded or joined at start (hosted unless removed since). */
+  private final java.util.Set<Integer> joinedAtStart = ConcurrentHashMap.newKeySet();
+  private final ShardPlacement placement;
+  /** How long a new node waits for the other replicas of a new cluster to answer. */
+  private static final Duration BOOTSTRAP_WAIT = Duration.ofSeconds(60);
   private final ShardReadiness readiness;
   private final DivisionReader divisions;
   private final ReplayBudget replayBudget;
@@ -72,7 +80,7 @@ public final class ShardGroupHost implements AutoCloseable {
   private List<RaftClient> raftClients = List.of();
   private final ProposalPolicy proposals;
   private RatisShardGroupClient raftClient;
-  private ShardGroupClient client;
+  private volatile ShardGroupClient client;
   private LeaderBalancer balancer;
   private ReplicaScrubber scrubber;
   private final StartupTimeline timeline;
@@ -112,6 +120,7 @@ public final class ShardGroupHost implements AutoCloseable {
     this.crashPoints = crashPoints;
     this.metrics = metrics;
     this.groupIds = new GroupIds(config.clusterId());
+    this.placement = config.placement();
     this.removed = new RemovedReplicas(config.dataDir().resolve("shards"));
     for (int s = 0; s < config.shardCount(); s++) {
       shardByGroup.put(groupIds.of(s), s);
@@ -132,11 +141,15 @@ public final class ShardGroupHost implements AutoCloseable {
     }
   }
 
-  /** Opens the stores, starts the Ratis server and joins every shard group. */
+  /** Opens the stores, starts the Ratis server and joins the shard groups placed on this node. */
   public synchronized void start() throws IOException {
     List<RaftPeer> peers = config.peers().stream()
         .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.raftAddress()).build())
         .toList();
+    if (placement.replicationFactor() < config.replicationFactor()) {
+      LOG.warn("node {}: replication factor {} but only {} node(s) in peers: each shard has {} replica(s)",
+          config.nodeId(), config.replicationFactor(), peers.size(), placement.replicationFactor());
+    }
     RaftPeerId self = RaftPeerId.valueOf(config.nodeId());
     Parameters tlsParameters = RatisSettings.parameters(config.peerTls());
     server = RaftServer.newBuilder()
@@ -161,37 +174,147 @@ public final class ShardGroupHost implements AutoCloseable {
     List<RaftClient> clients = new ArrayList<>();
     RaftProperties clientProps = RatisSettings.client(config.requestTimeout());
     int attempts = (int) Math.max(1, config.requestTimeout().toMillis() / RETRY_SLEEP_MS);
+    List<Integer> toBootstrap = new ArrayList<>();
     for (int shard = 0; shard < config.shardCount(); shard++) {
-      RaftGroup group = RaftGroup.valueOf(groupIds.of(shard), peers);
-      if (removed.isRemoved(shard) && !hosts(group.getGroupId())) {
+      RaftGroup group = RaftGroup.valueOf(groupIds.of(shard), placed(peers, shard));
+      if (hosts(group.getGroupId())) {
+        joinedAtStart.add(shard); // reloaded from this node's Raft storage
+      } else if (removed.isRemoved(shard)) {
         LOG.info("node {}: not hosting shard {} (its replica here was removed by an admin)", config.nodeId(), shard);
-      } else {
+      } else if (!placement.holds(config.nodeId(), shard)) {
+        LOG.debug("node {}: shard {} is placed on {}", config.nodeId(), shard, placement.replicas(shard));
+      } else if (placement.everyNodeHoldsEveryShard()) {
         joinGroup(self, group);
+        joinedAtStart.add(shard);
+      } else {
+        toBootstrap.add(shard);
       }
+      // The client knows every node (members change): the shard's preferred leader first.
       clients.add(RaftClient.newBuilder()
           .setProperties(clientProps)
           .setParameters(tlsParameters)
-          .setRaftGroup(group)
+          .setRaftGroup(RaftGroup.valueOf(groupIds.of(shard), candidates(peers, shard)))
           .setClientId(ClientId.randomId())
           .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
               attempts, TimeDuration.valueOf(RETRY_SLEEP_MS, TimeUnit.MILLISECONDS)))
           .build());
     }
     raftClients = List.copyOf(clients);
+    bootstrapPlacedGroups(self, peers, tlsParameters, toBootstrap);
+    List<List<RaftPeerId>> candidates = new ArrayList<>();
+    for (int shard = 0; shard < config.shardCount(); shard++) {
+      candidates.add(candidates(peers, shard).stream().map(RaftPeer::getId).toList());
+    }
     raftClient = new RatisShardGroupClient(clients, replicas::get, new LocalDivisions(server, groupIds),
-        peers.stream().map(RaftPeer::getId).toList(),
-        config.requestTimeout(), metrics);
+        candidates, config.requestTimeout(), metrics);
     client = new ProposalCoalescer(raftClient, proposals, metrics);
     if (!config.leaderBalanceInterval().isZero()) {
-      balancer = new LeaderBalancer(config.nodeId(), config.peers().stream().map(PeerAddress::id).toList(),
-          config.shardCount(), this::leaderOf, this::caughtUp, this::claimLeadership);
+      balancer = new LeaderBalancer(config.nodeId(), placement, this::leaderOf, this::caughtUp,
+          this::claimLeadership);
       balancer.start(config.leaderBalanceInterval());
     }
     replaySnapshots = new ReplayBudgetSnapshots(replayBudget, config.shardCount(), policy.logPurgeGap(),
         this::logTail, this::takeSnapshot, metrics);
     replaySnapshots.start(REPLAY_BUDGET_CHECK_INTERVAL);
-    LOG.info("node {}: hosting {} shard groups of cluster '{}' with peers {}",
-        config.nodeId(), config.shardCount(), config.clusterId(), config.peers());
+    LOG.info("node {}: hosting shards {} of the {} of cluster '{}' (replication factor {}) with peers {}",
+        config.nodeId(), hostedShards(), config.shardCount(), config.clusterId(), placement.replicationFactor(),
+        config.peers());
+  }
+
+  /** The placement's members of {@code shard}, in the configured order. */
+  private List<RaftPeer> placed(List<RaftPeer> peers, int shard) {
+    return peers.stream().filter(p -> placement.holds(p.getId().toString(), shard)).toList();
+  }
+
+  /**
+   * Every node, in the order to try them for {@code shard}: with every node on every shard the
+   * configured order (as clusters always had); otherwise the preferred leader, the other placed
+   * replicas, then the rest (replicas move).
+   */
+  private List<RaftPeer> candidates(List<RaftPeer> peers, int shard) {
+    if (placement.everyNodeHoldsEveryShard()) {
+      return peers;
+    }
+    List<RaftPeer> ordered = new ArrayList<>();
+    peers.stream().filter(p -> p.getId().toString().equals(placement.preferredLeader(shard))).forEach(ordered::add);
+    placed(peers, shard).stream().filter(p -> !ordered.contains(p)).forEach(ordered::add);
+    peers.stream().filter(p -> !ordered.contains(p)).forEach(ordered::add);
+    return ordered;
+  }
+
+  /**
+   * Hosts the placed groups this node has no copy of, deciding each with {@link GroupBootstrap}
+   * from what the other nodes say; asks again until every shard is decided or {@link
+   * #BOOTSTRAP_WAIT} passes (then fails: the other replicas of a new cluster must start too).
+   */
+  private void bootstrapPlacedGroups(RaftPeerId self, List<RaftPeer> peers, Parameters tls, List<Integer> shards)
+      throws IOException {
+    if (shards.isEmpty()) {
+      return;
+    }
+    long deadline = System.nanoTime() + BOOTSTRAP_WAIT.toNanos();
+    List<Integer> pending = new ArrayList<>(shards);
+    Map<Integer, String> waiting = new LinkedHashMap<>();
+    try (GroupProbe probe = new GroupProbe(peers, tls, Duration.ofSeconds(2))) {
+      while (!pending.isEmpty()) {
+        waiting.clear();
+        for (java.util.Iterator<Integer> it = pending.iterator(); it.hasNext(); ) {
+          int shard = it.next();
+          Map<String, GroupBootstrap.Answer> answers = new LinkedHashMap<>();
+          for (RaftPeer p : peers) {
+            if (!p.getId().equals(self)) {
+              answers.put(p.getId().toString(), probe.ask(p.getId(), groupIds.of(shard)));
+            }
+          }
+          GroupBootstrap.Decision d = GroupBootstrap.decide(config.nodeId(), placement.replicas(shard), answers);
+          if (d instanceof GroupBootstrap.Decision.Host h) {
+            joinGroup(self, RaftGroup.valueOf(groupIds.of(shard),
+                peers.stream().filter(p -> h.members().contains(p.getId().toString())).toList()));
+            joinedAtStart.add(shard);
+            LOG.info("node {}: hosting shard {}: {}", config.nodeId(), shard, h.reason());
+            it.remove();
+          } else if (d instanceof GroupBootstrap.Decision.Skip k) {
+            LOG.warn("node {}: not hosting shard {} although the placement names it: {}", config.nodeId(), shard,
+                k.reason());
+            it.remove();
+          } else {
+            waiting.put(shard, ((GroupBootstrap.Decision.Wait) d).reason());
+          }
+        }
+        if (pending.isEmpty()) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IOException("node " + config.nodeId() + ": gave up after " + BOOTSTRAP_WAIT.toSeconds()
+              + " s waiting to learn whether shards " + waiting.keySet() + " exist elsewhere: " + waiting.values());
+        }
+        try {
+          Thread.sleep(RETRY_SLEEP_MS * 2); // the other nodes of a new cluster are starting too
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted while bootstrapping shard groups", e);
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether this node hosts a replica of {@code shard} now: one it reloaded or joined at start
+   * or that an admin added since, and not one an admin removed.
+   */
+  private boolean hosted(int shard) {
+    return replicas.containsKey(shard) || (joinedAtStart.contains(shard) && !removed.isRemoved(shard));
+  }
+
+  /** The shards this node hosts now, ascending. */
+  public List<Integer> hostedShards() {
+    List<Integer> out = new ArrayList<>();
+    for (int s = 0; s < config.shardCount(); s++) {
+      if (hosted(s)) {
+        out.add(s);
+      }
+    }
+    return out;
   }
 
   private Optional<String> leaderOf(int shard) {
@@ -288,7 +411,7 @@ public final class ShardGroupHost implements AutoCloseable {
     List<AppliedIndexReader> readers = new ArrayList<>();
     for (int s = 0; s < config.shardCount(); s++) {
       int shard = s;
-      if (removed.isRemoved(shard)) {
+      if (!hosted(shard)) {
         continue;
       }
       readers.add(() -> Optional.ofNullable(replicas.get(shard))
@@ -306,10 +429,10 @@ public final class ShardGroupHost implements AutoCloseable {
     if (caughtUp.get()) {
       return true;
     }
-    Map<Integer, ShardReadiness.Observation> observations = observeHosted();
-    if (server == null || observations.isEmpty()) {
-      return false;
+    if (server == null || client == null) {
+      return false; // not started yet
     }
+    Map<Integer, ShardReadiness.Observation> observations = observeHosted();
     if (observations.values().stream().allMatch(ShardReadiness.Observation::leaderKnown)) {
       timeline.reached("leaders_known");
     }
@@ -340,7 +463,7 @@ public final class ShardGroupHost implements AutoCloseable {
   private Map<Integer, ShardReadiness.Observation> observeHosted() {
     Map<Integer, ShardReadiness.Observation> observations = new LinkedHashMap<>();
     for (int shard = 0; shard < config.shardCount(); shard++) {
-      if (!removed.isRemoved(shard)) {
+      if (hosted(shard)) {
         observations.put(shard, divisions.observe(shard));
       }
     }
@@ -349,7 +472,7 @@ public final class ShardGroupHost implements AutoCloseable {
 
   /** A serving replica's retained Raft log, for the replay budget; empty otherwise. */
   private Optional<ReplayBudgetSnapshots.Tail> logTail(int shard) {
-    return removed.isRemoved(shard) || !readiness.serving(shard) ? Optional.empty() : divisions.logTail(shard);
+    return !hosted(shard) || !readiness.serving(shard) ? Optional.empty() : divisions.logTail(shard);
   }
 
   /** Phase, replay and catch-up gauges per shard (see docs/operations.md). */
@@ -368,7 +491,7 @@ public final class ShardGroupHost implements AutoCloseable {
   }
 
   private Optional<ShardReadiness.Status> readinessOf(int shard) {
-    return removed.isRemoved(shard) ? Optional.empty() : Optional.of(readiness.observe(shard, divisions.observe(shard)));
+    return !hosted(shard) ? Optional.empty() : Optional.of(readiness.observe(shard, divisions.observe(shard)));
   }
 
   /** Operator actions (status, leadership, membership). Valid after {@link #start()}. */
@@ -388,7 +511,7 @@ public final class ShardGroupHost implements AutoCloseable {
       throw new IllegalStateException(server == null ? "host not started" : "scrubber already started");
     }
     scrubber = new ReplicaScrubber(policy, config.shardCount(),
-        shard -> removed.isRemoved(shard) ? Optional.empty() : Optional.ofNullable(replicas.get(shard)),
+        shard -> !hosted(shard) ? Optional.empty() : Optional.ofNullable(replicas.get(shard)),
         this::resyncCorruptReplica, metrics);
     scrubber.start();
   }
@@ -519,7 +642,7 @@ public final class ShardGroupHost implements AutoCloseable {
     long start = System.nanoTime();
     Map<Integer, String> targets = new LinkedHashMap<>();
     for (int shard = 0; shard < config.shardCount(); shard++) {
-      if (!removed.isRemoved(shard)) {
+      if (hosted(shard)) {
         int sh = shard;
         divisions.handOffTarget(shard, config.nodeId()).ifPresent(target -> targets.put(sh, target));
       }

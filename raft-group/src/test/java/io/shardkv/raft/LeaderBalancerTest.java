@@ -13,7 +13,8 @@ class LeaderBalancerTest {
   private static final List<String> PEERS = List.of("n1", "n2", "n3");
 
   private static LeaderBalancer balancer(String self, String[] leaders, List<Integer> claimed, boolean ready) {
-    return new LeaderBalancer(self, PEERS, leaders.length, s -> Optional.ofNullable(leaders[s]), () -> ready,
+    return new LeaderBalancer(self, ShardPlacement.balanced(PEERS, leaders.length, PEERS.size()),
+        s -> Optional.ofNullable(leaders[s]), () -> ready,
         s -> {
           claimed.add(s);
           leaders[s] = self;
@@ -66,5 +67,34 @@ class LeaderBalancerTest {
     List<Integer> claimed = new ArrayList<>();
     balancer("n1", unbalanced, claimed, false).balanceOnce();
     assertThat(claimed).isEmpty();
+  }
+
+  /**
+   * Where nodes hold only some shards, a node sees only its own shards' leaders: it claims just
+   * the shards the placement prefers it to lead, so every node ends with its preferred share.
+   */
+  @Test
+  void withFiveNodesAndThreeReplicasEachNodeClaimsOnlyTheShardsItIsPreferredLeaderOf() {
+    List<String> nodes = List.of("n1", "n2", "n3", "n4", "n5");
+    ShardPlacement placement = ShardPlacement.balanced(nodes, 10, 3);
+    String[] leaders = new String[10];
+    for (int s = 0; s < 10; s++) {
+      leaders[s] = placement.replicas(s).get(0); // wherever the elections happened to go
+    }
+    for (int round = 0; round < 10; round++) {
+      for (String node : nodes) {
+        LeaderBalancer b = new LeaderBalancer(node, placement,
+            s -> placement.holds(node, s) ? Optional.of(leaders[s]) : Optional.empty(), () -> true, s -> {
+              assertThat(placement.preferredLeader(s)).isEqualTo(node);
+              leaders[s] = node;
+              return true;
+            });
+        b.balanceOnce();
+      }
+    }
+    for (int s = 0; s < 10; s++) {
+      assertThat(leaders[s]).as("shard " + s).isEqualTo(placement.preferredLeader(s));
+    }
+    assertThat(Arrays.stream(leaders).filter("n1"::equals).count()).isEqualTo(2);
   }
 }

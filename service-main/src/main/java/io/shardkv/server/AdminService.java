@@ -188,9 +188,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   public void takeSnapshot(TakeSnapshotRequest request, StreamObserver<TakeSnapshotResponse> out) {
     List<Integer> shards = new ArrayList<>();
     if (request.getAll()) {
-      for (int s = 0; s < config.shards(); s++) {
-        shards.add(s);
-      }
+      shards.addAll(host.hostedShards()); // the replicas this node holds: snapshots are per replica
     } else if (request.getShard() < 0 || request.getShard() >= config.shards()) {
       out.onError(StatusMapper.toStatus(new IllegalArgumentException(
           "shard must be in [0, " + config.shards() + "), got " + request.getShard() + " (or set all=true)")));

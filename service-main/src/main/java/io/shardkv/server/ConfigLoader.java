@@ -82,6 +82,7 @@ public final class ConfigLoader {
     put(o, "SHARDKV_CLUSTER_ID", "shardkv.cluster-id");
     put(o, "SHARDKV_NODE_ID", "shardkv.node-id");
     put(o, "SHARDKV_SHARDS", "shardkv.shards");
+    put(o, "SHARDKV_REPLICATION_FACTOR", "shardkv.replication-factor");
     put(o, "SHARDKV_DATA_DIR", "shardkv.data-dir");
     put(o, "SHARDKV_CLIENT_HOST", "shardkv.client.host");
     put(o, "SHARDKV_CLIENT_PORT", "shardkv.client.port");
@@ -133,6 +134,10 @@ public final class ConfigLoader {
     int shards = c.getInt("shards");
     if (shards < 1 || shards > 1024) {
       throw new ConfigError("shardkv.shards: must be between 1 and 1024, got " + shards);
+    }
+    int replicationFactor = c.getInt("replication-factor");
+    if (replicationFactor < 1 || replicationFactor > 9) {
+      throw new ConfigError("shardkv.replication-factor: must be between 1 and 9, got " + replicationFactor);
     }
     Endpoint client = endpoint(c, "client");
     Endpoint metrics = endpoint(c, "metrics");
@@ -188,7 +193,7 @@ public final class ConfigLoader {
     if (raft.snapshotAutoTriggerEntries() < 1 || raft.logSegmentBytes() < 1024) {
       throw new ConfigError("shardkv.raft: snapshot-auto-trigger-entries must be >= 1 and log-segment-size >= 1KiB");
     }
-    return new ShardkvConfig(clusterId, nodeId, shards, Path.of(nonBlank(c, "data-dir")), peers, client,
+    return new ShardkvConfig(clusterId, nodeId, shards, replicationFactor, Path.of(nonBlank(c, "data-dir")), peers, client,
         metrics, limits, store, raft, security(c.getConfig("security")), scrub(c.getConfig("scrub")));
   }
 

@@ -85,6 +85,7 @@ public final class Main {
       node.start();
     } catch (Exception e) {
       System.err.println("shardkv: node " + config.nodeId() + " failed to start: " + e.getMessage());
+      e.printStackTrace(); // where it failed, for the log
       Runtime.getRuntime().halt(1);
     }
     stopped.await();

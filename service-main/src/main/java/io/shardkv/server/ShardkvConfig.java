@@ -15,7 +15,7 @@ import io.shardkv.raft.TlsFiles;
 /**
  * A node's validated configuration (see docs/configuration.md). Built by {@link ConfigLoader}.
  */
-public record ShardkvConfig(String clusterId, String nodeId, int shards, Path dataDir,
+public record ShardkvConfig(String clusterId, String nodeId, int shards, int replicationFactor, Path dataDir,
     List<Peer> peers, Endpoint client, Endpoint metrics, Limits limits, LmdbStoreConfig store,
     RaftSettings raft, Security security, ScrubPolicy scrub) {
 
@@ -54,7 +54,7 @@ public record ShardkvConfig(String clusterId, String nodeId, int shards, Path da
     return new GroupHostConfig(clusterId, nodeId,
         peers.stream().map(p -> new PeerAddress(p.id(), p.host(), p.raftPort())).toList(),
         shards, dataDir, store, raft.requestTimeout(), security.tls().map(Tls::files),
-        raft.leaderBalanceInterval(), raft.leaderLeaseReads(), raft.firstElectionTimeout());
+        raft.leaderBalanceInterval(), raft.leaderLeaseReads(), raft.firstElectionTimeout(), replicationFactor);
   }
 
   public ProposalPolicy proposalPolicy() {

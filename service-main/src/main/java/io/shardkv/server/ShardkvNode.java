@@ -106,14 +106,15 @@ public final class ShardkvNode implements AutoCloseable {
         .start();
     timeline.reached("grpc_listening");
     readiness.scheduleWithFixedDelay(() -> {
-      if (!serving && host.caughtUp() && minApplied.appliedIndex().isPresent()) {
+      // A node that holds no shard (more nodes than shards x replicas) serves as a router.
+      if (!serving && host.caughtUp() && (minApplied.appliedIndex().isPresent() || host.hostedShards().isEmpty())) {
         serving = true;
         timeline.reached("serving");
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(KV_SERVICE, ServingStatus.SERVING);
         health.setStatus(ADMIN_SERVICE, ServingStatus.SERVING);
-        LOG.info("node {} SERVING (min applied index over shards {})", config.nodeId(),
-            minApplied.appliedIndex().orElseThrow());
+        LOG.info("node {} SERVING (shards {}, min applied index over them {})", config.nodeId(),
+            host.hostedShards(), minApplied.appliedIndex().map(Object::toString).orElse("none"));
       }
     }, 0, 50, TimeUnit.MILLISECONDS);
     FollowerTimeoutReport timeouts = new FollowerTimeoutReport(MetricRegistries.global(), config.nodeId(),

@@ -64,6 +64,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void replicationFactorDefaultsToThreeComesFromFileOrEnvironmentAndIsBounded() {
+    assertThat(load(Map.of(), "").groupHostConfig().replicationFactor()).isEqualTo(3);
+    assertThat(new ConfigLoader(Map.of()).load(EXAMPLE).replicationFactor()).isEqualTo(3);
+    assertThat(load(Map.of(), "shardkv.replication-factor = 5").groupHostConfig().replicationFactor()).isEqualTo(5);
+    assertThat(new ConfigLoader(Map.of("SHARDKV_REPLICATION_FACTOR", "1")).load(DEV).replicationFactor()).isEqualTo(1);
+    assertError(Map.of(), "shardkv.replication-factor = 0", "shardkv.replication-factor");
+    assertError(Map.of(), "shardkv.replication-factor = 10", "shardkv.replication-factor");
+    // Five peers, factor 3: each shard placed on three of them.
+    ShardkvConfig five = load(Map.of("SHARDKV_PEERS", "n1=h:1,n2=h:2,n3=h:3,n4=h:4,n5=h:5"), "shardkv.shards = 10");
+    assertThat(five.groupHostConfig().placement().replicas(0)).hasSize(3);
+  }
+
+  @Test
   void environmentOverridesTheUsersFile() {
     ShardkvConfig c = new ConfigLoader(Map.of("SHARDKV_NODE_ID", "n2", "SHARDKV_CLIENT_PORT", "7002",
         "SHARDKV_DATA_DIR", "/tmp/x")).load(DEV);

@@ -10,9 +10,13 @@ final class Keys {
   private Keys() {}
 
   static int shardOf(String key) {
+    return shardOf(key, ProcessCluster.SHARDS);
+  }
+
+  static int shardOf(String key, int shards) {
     CRC32C crc = new CRC32C();
     crc.update(key.getBytes(StandardCharsets.UTF_8));
-    return (int) (crc.getValue() % ProcessCluster.SHARDS);
+    return (int) (crc.getValue() % shards);
   }
 
   static List<String> inShard(int shard, int count, String prefix) {

@@ -1,0 +1,65 @@
+package io.shardkv.raft;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupInfoReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.GroupMismatchException;
+import org.apache.ratis.retry.RetryPolicies;
+
+/**
+ * Asks one node, over its Raft port, whether it hosts a group and with which members (for
+ * {@link GroupBootstrap}). One attempt per question, bounded by a short timeout: the caller
+ * asks again if it needs to.
+ */
+final class GroupProbe implements AutoCloseable {
+  private final RaftClient client;
+
+  GroupProbe(List<RaftPeer> peers, Parameters tls, Duration timeout) {
+    this.client = RaftClient.newBuilder()
+        .setProperties(RatisSettings.client(timeout))
+        .setParameters(tls)
+        .setRaftGroup(RaftGroup.valueOf(RaftGroupId.randomId(), peers))
+        .setClientId(ClientId.randomId())
+        .setRetryPolicy(RetryPolicies.noRetry())
+        .build();
+  }
+
+  GroupBootstrap.Answer ask(RaftPeerId node, RaftGroupId group) {
+    try {
+      GroupInfoReply info = client.getGroupManagementApi(node).info(group);
+      if (info.isSuccess()) {
+        return new GroupBootstrap.Answer.Has(info.getGroup().getPeers().stream()
+            .map(p -> p.getId().toString()).sorted().toList());
+      }
+      return lacks(info.getException(), group) ? new GroupBootstrap.Answer.Lacks()
+          : new GroupBootstrap.Answer.Unreachable(String.valueOf(info.getException()));
+    } catch (IOException | RuntimeException e) {
+      return lacks(e, group) ? new GroupBootstrap.Answer.Lacks() : new GroupBootstrap.Answer.Unreachable(e.toString());
+    }
+  }
+
+  /**
+   * "Group not found" from a node that is up. Over gRPC it may arrive as Ratis's
+   * GroupMismatchException or, unwrapped, only as a status whose message says so.
+   */
+  private static boolean lacks(Throwable e, RaftGroupId group) {
+    return Stream.iterate(e, Objects::nonNull, Throwable::getCause).limit(8)
+        .anyMatch(t -> t instanceof GroupMismatchException
+            || (t.getMessage() != null && t.getMessage().contains(group.toString() + " not found")));
+  }
+
+  @Override
+  public void close() throws IOException {
+    client.close();
+  }
+}
