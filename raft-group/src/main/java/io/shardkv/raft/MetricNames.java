@@ -123,6 +123,16 @@ public final class MetricNames {
     return shard("shardkv_snapshot_install_seconds", shard);
   }
 
+  /** Gauge: shard replicas this node holds. */
+  public static String nodeReplicas() {
+    return "shardkv_node_replicas";
+  }
+
+  /** Gauge: shards this node leads. */
+  public static String nodeLeaders() {
+    return "shardkv_node_leaders";
+  }
+
   /** Gauge: the LMDB map size of the shard's store (grows on demand). */
   public static String storeMapSizeBytes(int shard) {
     return shard("shardkv_store_map_size_bytes", shard);

@@ -6,8 +6,8 @@ import java.util.Optional;
 
 /**
  * One shard as this node sees it, for the admin API. For a shard this node does not host,
- * {@code hosted} is false and only {@code shard}, {@code groupId} and {@code replicas} mean
- * anything (replicas as the cluster's leader reports them, if reachable).
+ * {@code hosted} is false and only {@code shard}, {@code groupId}, {@code replicas} and {@code
+ * leader} mean anything (as the group's members report them, if reachable).
  */
 public record ReplicaStatus(int shard, String groupId, boolean hosted, Optional<String> leader, long term,
     long appliedIndex, Optional<AppliedIndex> durableAppliedIndex, Optional<AppliedIndex> snapshotIndex,

@@ -63,12 +63,15 @@ public final class ShardAdministration {
     RaftServer.Division division = removed.isRemoved(shard) ? null : division(groupId);
     if (division == null || replica == null) {
       List<String> members = List.of();
+      Optional<String> leader = Optional.empty();
       try {
-        members = ids(currentPeers(shard));
+        Collection<RaftPeer> peers = currentPeers(shard);
+        members = ids(peers);
+        leader = reportedLeader(shard, peers).map(RaftPeerId::toString);
       } catch (IOException | RuntimeException e) {
         LOG.debug("shard {}: members unknown: {}", shard, e.toString());
       }
-      return new ReplicaStatus(shard, groupId.getUuid().toString(), false, Optional.empty(), 0, -1,
+      return new ReplicaStatus(shard, groupId.getUuid().toString(), false, leader, 0, -1,
           Optional.empty(), Optional.empty(), Optional.empty(), members);
     }
     Optional<io.shardkv.store.AppliedIndex> snapshot;
@@ -194,24 +197,29 @@ public final class ShardAdministration {
       return local.getInfo().getLeaderId();
     }
     Collection<RaftPeer> members = currentPeers(shard);
+    return reportedLeader(shard, members).orElse(members.iterator().next().getId());
+  }
+
+  /** The leader as the first of {@code members} that knows one says; empty during an election. */
+  private Optional<RaftPeerId> reportedLeader(int shard, Collection<RaftPeer> members) {
     for (RaftPeer p : members) {
       try {
-        GroupInfoReply info = clients.get(shard).getGroupManagementApi(p.getId()).info(groupId);
+        GroupInfoReply info = clients.get(shard).getGroupManagementApi(p.getId()).info(groupIds.of(shard));
         if (!info.isSuccess()) {
           continue;
         }
         var role = info.getRoleInfoProto();
         if (role.hasLeaderInfo()) {
-          return p.getId();
+          return Optional.of(p.getId());
         }
         if (role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()) {
-          return RaftPeerId.valueOf(role.getFollowerInfo().getLeaderInfo().getId().getId());
+          return Optional.of(RaftPeerId.valueOf(role.getFollowerInfo().getLeaderInfo().getId().getId()));
         }
       } catch (IOException | RuntimeException e) {
         LOG.debug("shard {}: {} did not say who leads: {}", shard, p.getId(), e.toString());
       }
     }
-    return members.iterator().next().getId();
+    return Optional.empty();
   }
 
   /** The group's current members: from the local division if hosted, else from a member. */

@@ -129,6 +129,9 @@ public final class ShardGroupHost implements AutoCloseable {
     this.divisions = new DivisionReader(() -> server, groupIds, replicas);
     this.replayBudget = new ReplayBudget(policy.maxReplay());
     registerReadinessGauges();
+    metrics.gauge(MetricNames.nodeReplicas(), () -> () -> hostedShards().size());
+    metrics.gauge(MetricNames.nodeLeaders(), () -> () -> (int) hostedShards().stream()
+        .filter(s -> leaderOf(s).filter(config.nodeId()::equals).isPresent()).count());
     // Present from the start, so dashboards and alerts see zeros rather than no series.
     for (ShardVerification.Result r : ShardVerification.Result.values()) {
       metrics.counter(MetricNames.verifyChecks(r.label()));
@@ -242,59 +245,18 @@ public final class ShardGroupHost implements AutoCloseable {
     return ordered;
   }
 
-  /**
-   * Hosts the placed groups this node has no copy of, deciding each with {@link GroupBootstrap}
-   * from what the other nodes say; asks again until every shard is decided or {@link
-   * #BOOTSTRAP_WAIT} passes (then fails: the other replicas of a new cluster must start too).
-   */
+  /** Hosts the placed groups this node has no copy of, as {@link PlacedGroupBootstrap} decides. */
   private void bootstrapPlacedGroups(RaftPeerId self, List<RaftPeer> peers, Parameters tls, List<Integer> shards)
       throws IOException {
     if (shards.isEmpty()) {
       return;
     }
-    long deadline = System.nanoTime() + BOOTSTRAP_WAIT.toNanos();
-    List<Integer> pending = new ArrayList<>(shards);
-    Map<Integer, String> waiting = new LinkedHashMap<>();
     try (GroupProbe probe = new GroupProbe(peers, tls, Duration.ofSeconds(2))) {
-      while (!pending.isEmpty()) {
-        waiting.clear();
-        for (java.util.Iterator<Integer> it = pending.iterator(); it.hasNext(); ) {
-          int shard = it.next();
-          Map<String, GroupBootstrap.Answer> answers = new LinkedHashMap<>();
-          for (RaftPeer p : peers) {
-            if (!p.getId().equals(self)) {
-              answers.put(p.getId().toString(), probe.ask(p.getId(), groupIds.of(shard)));
-            }
-          }
-          GroupBootstrap.Decision d = GroupBootstrap.decide(config.nodeId(), placement.replicas(shard), answers);
-          if (d instanceof GroupBootstrap.Decision.Host h) {
-            joinGroup(self, RaftGroup.valueOf(groupIds.of(shard),
-                peers.stream().filter(p -> h.members().contains(p.getId().toString())).toList()));
+      new PlacedGroupBootstrap(config.nodeId(), peers, placement, groupIds, probe, BOOTSTRAP_WAIT)
+          .run(shards, (shard, members) -> {
+            joinGroup(self, RaftGroup.valueOf(groupIds.of(shard), members));
             joinedAtStart.add(shard);
-            LOG.info("node {}: hosting shard {}: {}", config.nodeId(), shard, h.reason());
-            it.remove();
-          } else if (d instanceof GroupBootstrap.Decision.Skip k) {
-            LOG.warn("node {}: not hosting shard {} although the placement names it: {}", config.nodeId(), shard,
-                k.reason());
-            it.remove();
-          } else {
-            waiting.put(shard, ((GroupBootstrap.Decision.Wait) d).reason());
-          }
-        }
-        if (pending.isEmpty()) {
-          break;
-        }
-        if (System.nanoTime() > deadline) {
-          throw new IOException("node " + config.nodeId() + ": gave up after " + BOOTSTRAP_WAIT.toSeconds()
-              + " s waiting to learn whether shards " + waiting.keySet() + " exist elsewhere: " + waiting.values());
-        }
-        try {
-          Thread.sleep(RETRY_SLEEP_MS * 2); // the other nodes of a new cluster are starting too
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted while bootstrapping shard groups", e);
-        }
-      }
+          });
     }
   }
 
@@ -318,12 +280,16 @@ public final class ShardGroupHost implements AutoCloseable {
   }
 
   private Optional<String> leaderOf(int shard) {
+    RaftServer s = server;
+    if (s == null) {
+      return Optional.empty(); // not started (a metrics scrape can come first)
+    }
     try {
-      RaftServer.Division division = server.getDivision(groupIds.of(shard));
+      RaftServer.Division division = s.getDivision(groupIds.of(shard));
       RaftPeerId leader = division.getInfo().getLeaderId();
       return leader == null ? Optional.empty() : Optional.of(leader.toString());
-    } catch (IOException e) {
-      return Optional.empty(); // not hosted here
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty(); // not hosted here, or closed by Ratis after a failed apply
     }
   }
 

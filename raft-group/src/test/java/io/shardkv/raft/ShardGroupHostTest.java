@@ -248,7 +248,10 @@ class ShardGroupHostTest {
         return false; // installing: the store is being replaced
       }
     });
-    assertThat(joining.getInfo().getLifeCycleState()).isEqualTo(org.apache.ratis.util.LifeCycle.State.RUNNING);
+    // It runs as a member once the configuration naming it reaches it, which can come just
+    // after the snapshot it serves from.
+    await("n3 runs as a member", () ->
+        joining.getInfo().getLifeCycleState() == org.apache.ratis.util.LifeCycle.State.RUNNING);
     hosts.get(2).client().submit(0, put("after", "v")).get(20, TimeUnit.SECONDS);
   }
 

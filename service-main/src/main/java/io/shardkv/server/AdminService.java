@@ -73,8 +73,21 @@ final class AdminService extends AdminGrpc.AdminImplBase {
           .setAnsweredBy(config.nodeId())
           .setMinAppliedIndex(minApplied.appliedIndex().map(AppliedIndex::index).orElse(-1L));
       Map<Integer, ShardReadiness.Status> readiness = host.readiness();
-      b.addAllNodes(nodeStatuses(readiness));
-      for (ReplicaStatus s : administration.status()) {
+      List<ReplicaStatus> shards = administration.status();
+      for (NodeStatus node : nodeStatuses(readiness)) {
+        // Per node, what it holds and leads: the view operators balance by (issue 11).
+        NodeStatus.Builder n = node.toBuilder();
+        for (ReplicaStatus s : shards) {
+          if (s.replicas().contains(node.getNodeId())) {
+            n.addReplicaShards(s.shard());
+          }
+          if (s.leader().filter(node.getNodeId()::equals).isPresent()) {
+            n.addLeaderShards(s.shard());
+          }
+        }
+        b.addNodes(n);
+      }
+      for (ReplicaStatus s : shards) {
         ShardStatus.Builder shard = toProto(s).toBuilder();
         if (s.hosted() && readiness.containsKey(s.shard())) {
           shard.setReadiness(toProto(readiness.get(s.shard())));
@@ -143,7 +156,8 @@ final class AdminService extends AdminGrpc.AdminImplBase {
         .setHosted(s.hosted())
         .addAllReplicas(s.replicas());
     if (!s.hosted()) {
-      return b.setDurableAppliedIndex(-1).setSnapshotIndex(-1).setAppliedIndex(-1).build();
+      return b.setLeader(s.leader().orElse("")).setDurableAppliedIndex(-1).setSnapshotIndex(-1)
+          .setAppliedIndex(-1).build();
     }
     b.setLeader(s.leader().orElse(""))
         .setTerm(s.term())

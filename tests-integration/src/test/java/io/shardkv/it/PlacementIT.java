@@ -7,11 +7,11 @@ import io.shardkv.api.v1.AdminGrpc;
 import io.shardkv.api.v1.ClusterStatusRequest;
 import io.shardkv.api.v1.ClusterStatusResponse;
 import io.shardkv.api.v1.GetRequest;
+import io.shardkv.api.v1.NodeStatus;
 import io.shardkv.api.v1.PutRequest;
 import io.shardkv.api.v1.ShardStatus;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -51,6 +51,12 @@ class PlacementIT extends ClusterTest {
     double meanHeld = 3.0 * SHARDS / NODES;
     assertThat(held).hasSize(NODES);
     held.forEach((node, n) -> assertThat(Math.abs(n - meanHeld)).as(node + " holds " + n).isLessThanOrEqualTo(1.0));
+    // The per-node view operators balance by says the same, and so does each node's gauge.
+    for (NodeStatus node : status.getNodesList()) {
+      assertThat(node.getReplicaShardsCount()).as(node.getNodeId()).isEqualTo(held.get(node.getNodeId()));
+      int i = Integer.parseInt(node.getNodeId().substring(1)) - 1;
+      assertThat(cluster.metric(i, "shardkv_node_replicas")).isEqualTo((double) held.get(node.getNodeId()));
+    }
 
     // Leaders: the balancer moves each shard's leadership to its preferred replica.
     double meanLed = (double) SHARDS / NODES;
@@ -156,18 +162,14 @@ class PlacementIT extends ClusterTest {
         .clusterStatus(ClusterStatusRequest.getDefaultInstance());
   }
 
-  /** Leaderships per node, each shard's leader as a node hosting it reports it. */
+  /** Leaderships per node, as ClusterStatus of one node reports them (nodes[].leader_shards). */
   private Map<String, Integer> leadersPerNode() {
-    Map<Integer, String> leaderOf = new HashMap<>();
-    for (int i = 0; i < NODES; i++) {
-      for (ShardStatus s : status(i).getShardsList()) {
-        if (s.getHosted() && !s.getLeader().isEmpty()) {
-          leaderOf.put(s.getShard(), s.getLeader());
-        }
+    Map<String, Integer> led = new TreeMap<>();
+    for (NodeStatus node : status(NODES - 1).getNodesList()) {
+      if (node.getLeaderShardsCount() > 0) {
+        led.put(node.getNodeId(), node.getLeaderShardsCount());
       }
     }
-    Map<String, Integer> led = new TreeMap<>();
-    leaderOf.values().forEach(node -> led.merge(node, 1, Integer::sum));
     return led;
   }
 }
