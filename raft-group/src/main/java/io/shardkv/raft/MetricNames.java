@@ -186,6 +186,11 @@ public final class MetricNames {
     return shard("shardkv_raft_log_retained_bytes", shard);
   }
 
+  /** Counter of replica moves (DrainNode) by result ({@code started|finished|failed}). */
+  public static String replicaMoves(String result) {
+    return labelled("shardkv_replica_moves_total", "result", result);
+  }
+
   /** Counter of Admin VerifyShard checks by result ({@code match|mismatch|incomplete}). */
   public static String verifyChecks(String result) {
     return labelled("shardkv_verify_checks_total", "result", result);

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * leadership transfer, and membership changes (set-configuration). Each call is addressed to one
  * shard; the Raft client finds the group's leader itself.
  */
-public final class ShardAdministration {
+public final class ShardAdministration implements NodeDrainer.Membership {
   private static final Logger LOG = LoggerFactory.getLogger(ShardAdministration.class);
 
   private final GroupHostConfig config;
@@ -96,6 +96,7 @@ public final class ShardAdministration {
   }
 
   /** Moves {@code shard}'s leadership to {@code toNode}; returns the leader afterwards. */
+  @Override
   public String transferLeader(int shard, String toNode) throws IOException {
     return transferLeader(shard, toNode, config.requestTimeout());
   }
@@ -126,6 +127,7 @@ public final class ShardAdministration {
    * configuration; the replica catches up by installing the leader's snapshot and the log after
    * it. Idempotent.
    */
+  @Override
   public List<String> addReplica(int shard, String nodeId) throws IOException {
     checkShard(shard);
     RaftPeer peer = configured(nodeId);
@@ -164,6 +166,7 @@ public final class ShardAdministration {
    * Removes node {@code nodeId}'s replica of {@code shard}: the leader commits the configuration
    * without it, then the node drops the group and deletes its data. Refused for the last replica.
    */
+  @Override
   public List<String> removeReplica(int shard, String nodeId) throws IOException {
     checkShard(shard);
     RaftPeer peer = configured(nodeId);
@@ -200,6 +203,20 @@ public final class ShardAdministration {
     return reportedLeader(shard, members).orElse(members.iterator().next().getId());
   }
 
+  /** The shard's leader as the local replica or, failing that, its members say; empty if unknown. */
+  @Override
+  public Optional<String> knownLeader(int shard) {
+    RaftServer.Division local = removed.isRemoved(shard) ? null : division(groupIds.of(shard));
+    if (local != null && local.getInfo().getLeaderId() != null) {
+      return Optional.of(local.getInfo().getLeaderId().toString());
+    }
+    try {
+      return reportedLeader(shard, currentPeers(shard)).map(RaftPeerId::toString);
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
   /** The leader as the first of {@code members} that knows one says; empty during an election. */
   private Optional<RaftPeerId> reportedLeader(int shard, Collection<RaftPeer> members) {
     for (RaftPeer p : members) {
@@ -220,6 +237,25 @@ public final class ShardAdministration {
       }
     }
     return Optional.empty();
+  }
+
+  @Override
+  public List<String> members(int shard) throws IOException {
+    checkShard(shard);
+    return ids(currentPeers(shard));
+  }
+
+  @Override
+  public boolean isUp(String node) {
+    if (node.equals(config.nodeId())) {
+      return true;
+    }
+    try (GroupProbe probe = new GroupProbe(List.copyOf(configuredPeers.values()),
+        RatisSettings.parameters(config.peerTls()), java.time.Duration.ofSeconds(2))) {
+      return !(probe.ask(configured(node).getId(), groupIds.of(0)) instanceof GroupBootstrap.Answer.Unreachable);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** The group's current members: from the local division if hosted, else from a member. */

@@ -137,6 +137,9 @@ public final class ShardGroupHost implements AutoCloseable {
       metrics.counter(MetricNames.verifyChecks(r.label()));
     }
     metrics.counter(MetricNames.scrubBytes());
+    for (String result : List.of("started", "finished", "failed")) {
+      metrics.counter(MetricNames.replicaMoves(result));
+    }
     for (int s = 0; s < config.shardCount(); s++) {
       for (String result : List.of("match", "mismatch", "gave_way")) {
         metrics.counter(MetricNames.scrubPasses(s, result));
@@ -466,6 +469,12 @@ public final class ShardGroupHost implements AutoCloseable {
       throw new IllegalStateException("host not started");
     }
     return new ShardAdministration(config, groupIds, server, raftClients, replicas::get, removed);
+  }
+
+  /** Admin DrainNode: moves replicas off a node (see {@link NodeDrainer}). Valid after {@link #start()}. */
+  public NodeDrainer drainer() {
+    return new NodeDrainer(config.peers().stream().map(PeerAddress::id).toList(), config.shardCount(),
+        administration(), metrics);
   }
 
   /**

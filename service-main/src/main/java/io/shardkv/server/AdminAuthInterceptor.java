@@ -35,7 +35,8 @@ final class AdminAuthInterceptor implements ServerInterceptor {
       AdminGrpc.getTakeSnapshotMethod().getFullMethodName(),
       AdminGrpc.getTransferLeaderMethod().getFullMethodName(),
       AdminGrpc.getAddReplicaMethod().getFullMethodName(),
-      AdminGrpc.getRemoveReplicaMethod().getFullMethodName());
+      AdminGrpc.getRemoveReplicaMethod().getFullMethodName(),
+      AdminGrpc.getDrainNodeMethod().getFullMethodName());
 
   private final Optional<byte[]> token;
   private final List<X500Principal> adminSubjects;

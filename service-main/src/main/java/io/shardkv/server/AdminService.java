@@ -11,7 +11,11 @@ import io.shardkv.api.v1.AdminGrpc;
 import io.shardkv.api.v1.ClusterStatusRequest;
 import io.shardkv.api.v1.ClusterStatusResponse;
 import io.shardkv.api.v1.ColdStart;
+import io.shardkv.api.v1.DrainNodeRequest;
+import io.shardkv.api.v1.DrainNodeResponse;
 import io.shardkv.api.v1.NodeStatus;
+import io.shardkv.api.v1.ReplicaMove;
+import io.shardkv.raft.NodeDrainer;
 import io.shardkv.api.v1.RemoveReplicaRequest;
 import io.shardkv.api.v1.RemoveReplicaResponse;
 import io.shardkv.api.v1.ShardSnapshot;
@@ -289,6 +293,18 @@ final class AdminService extends AdminGrpc.AdminImplBase {
       requireNode(request.getNodeId(), "node_id");
       List<String> replicas = administration.removeReplica(request.getShard(), request.getNodeId());
       return RemoveReplicaResponse.newBuilder().addAllReplicas(replicas).build();
+    });
+  }
+
+  @Override
+  public void drainNode(DrainNodeRequest request, StreamObserver<DrainNodeResponse> out) {
+    respond(out, () -> {
+      requireNode(request.getNodeId(), "node_id");
+      DrainNodeResponse.Builder b = DrainNodeResponse.newBuilder();
+      for (NodeDrainer.Move m : host.drainer().drain(request.getNodeId())) {
+        b.addMoves(ReplicaMove.newBuilder().setShard(m.shard()).setFromNode(m.from()).setToNode(m.to()));
+      }
+      return b.build();
     });
   }
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * (the nodes' timing is not replayable).
  */
 class NemesisIT extends ClusterTest {
-  static final long DEFAULT_SECONDS = 40;
+  static final long DEFAULT_SECONDS = 30;
   /** Short request timeout: a call to a faulty node gives up (unknown outcome) and the client moves on. */
   private static final String CONFIG = "raft { request-timeout = 3s }";
 

@@ -50,7 +50,7 @@ class OperationsDocIT extends ClusterTest {
     // The page must show a command for every Admin call and for the health service.
     assertThat(methods).contains("list", "shardkv.v1.Admin/ClusterStatus", "shardkv.v1.Admin/TakeSnapshot",
         "shardkv.v1.Admin/TransferLeader", "shardkv.v1.Admin/AddReplica", "shardkv.v1.Admin/RemoveReplica",
-        "shardkv.v1.Admin/VerifyShard",
+        "shardkv.v1.Admin/VerifyShard", "shardkv.v1.Admin/DrainNode",
         "grpc.health.v1.Health/Check");
 
     for (GrpcurlReplay.Command c : commands) {

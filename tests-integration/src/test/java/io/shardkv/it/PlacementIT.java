@@ -20,14 +20,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * Five node processes with replication factor 3 and 16 shards, as a user would run a cluster
+ * Five node processes with replication factor 3 and 8 shards, as a user would run a cluster
  * that outgrew three machines: each shard has exactly three replicas, each node holds and leads
  * within one of its share, holds about 3/5 of the data, and answers for every key, including
  * the keys of shards it holds no replica of.
  */
 class PlacementIT extends ClusterTest {
   private static final int NODES = 5;
-  private static final int SHARDS = 16;
+  private static final int SHARDS = 8;
   private static final int KEYS = 500;
 
   @Test

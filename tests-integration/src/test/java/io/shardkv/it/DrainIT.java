@@ -1,0 +1,130 @@
+package io.shardkv.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.shardkv.api.v1.AdminGrpc;
+import io.shardkv.api.v1.ClusterStatusRequest;
+import io.shardkv.api.v1.ClusterStatusResponse;
+import io.shardkv.api.v1.DrainNodeRequest;
+import io.shardkv.api.v1.DrainNodeResponse;
+import io.shardkv.api.v1.GetRequest;
+import io.shardkv.api.v1.NodeStatus;
+import io.shardkv.api.v1.PutRequest;
+import io.shardkv.api.v1.ShardStatus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Shrinking a cluster as an operator would: four node processes, replication factor 3, a writer
+ * running throughout; Admin DrainNode empties n4 (each of its replicas re-created elsewhere
+ * before it is removed), n4 is killed, and nothing acknowledged is lost. Draining further, when
+ * no node is left to take a replica, and draining an unknown node are refused and change nothing.
+ */
+class DrainIT extends ClusterTest {
+  private static final String TOKEN = "it-admin-token-0123456789abcdef";
+  private static final int N4 = 3;
+
+  @Test
+  void drainingANodeUnderWritesMovesEveryReplicaOffAndLosesNothing() throws Exception {
+    Path token = dir.resolve("admin-token");
+    Files.writeString(token, TOKEN + "\n");
+    cluster = new ProcessCluster(dir, 4, "replication-factor = 3\nsecurity.admin-token-file = \"" + token + "\"");
+    cluster.startAll();
+    assertThat(node(status(0), "n4").getReplicaShardsCount()).as("n4 holds replicas before the drain").isPositive();
+
+    Map<String, String> acked = new ConcurrentHashMap<>();
+    List<Status.Code> errors = new CopyOnWriteArrayList<>();
+    AtomicBoolean stop = new AtomicBoolean();
+    List<Thread> writers = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      int thread = t;
+      Thread th = new Thread(() -> {
+        for (int i = thread; !stop.get(); i += 4) {
+          String key = "drain-" + i;
+          try {
+            cluster.kv(i % 3).withDeadlineAfter(20, TimeUnit.SECONDS)
+                .put(PutRequest.newBuilder().setKey(bytes(key)).setValue(bytes("v" + i)).build());
+            acked.put(key, "v" + i);
+          } catch (StatusRuntimeException e) {
+            errors.add(e.getStatus().getCode()); // outcome unknown: not acknowledged, not checked
+          }
+        }
+      }, "drain-writer-" + t);
+      th.setDaemon(true);
+      th.start();
+      writers.add(th);
+    }
+    Await.until(Duration.ofSeconds(60), "writes acknowledged before the drain", () -> acked.size() >= 100);
+
+    DrainNodeResponse drained = admin(0).drainNode(DrainNodeRequest.newBuilder().setNodeId("n4").build());
+    assertThat(drained.getMovesList()).isNotEmpty()
+        .allMatch(m -> m.getFromNode().equals("n4") && !m.getToNode().equals("n4"));
+    int beforeKill = acked.size();
+    cluster.kill9(N4);
+    Await.until(Duration.ofSeconds(60), "writes acknowledged after n4 is gone", () -> acked.size() >= beforeKill + 100);
+    stop.set(true);
+    for (Thread th : writers) {
+      th.join(60_000);
+    }
+
+    ClusterStatusResponse status = status(0);
+    for (ShardStatus s : status.getShardsList()) {
+      assertThat(s.getReplicasList()).as("shard " + s.getShard()).hasSize(3).doesNotContain("n4");
+    }
+    assertThat(node(status, "n4").getReplicaShardsList()).isEmpty();
+    assertThat(cluster.metric(0, "shardkv_replica_moves_total", "result", "finished"))
+        .isEqualTo((double) drained.getMovesCount());
+    assertThat(errors).as("errors while draining (%d of %d writes)", errors.size(), acked.size() + errors.size())
+        .allMatch(c -> c == Status.Code.UNAVAILABLE);
+    for (int node = 0; node < 3; node++) {
+      for (var e : acked.entrySet()) {
+        assertThat(cluster.kv(node).withDeadlineAfter(10, TimeUnit.SECONDS)
+            .get(GetRequest.newBuilder().setKey(bytes(e.getKey())).build()).getValue().toStringUtf8())
+            .as(e.getKey() + " through n" + (node + 1)).isEqualTo(e.getValue());
+      }
+    }
+
+    // Nowhere left to move n3's replicas (n4 is down): refused, nothing changed.
+    assertThatThrownBy(() -> admin(0).drainNode(DrainNodeRequest.newBuilder().setNodeId("n3").build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+          assertThat(e.getStatus().getDescription()).contains("cannot drain n3", "Nothing was changed");
+        });
+    assertThatThrownBy(() -> admin(0).drainNode(DrainNodeRequest.newBuilder().setNodeId("n9").build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    assertThat(status(0).getShardsList()).extracting(ShardStatus::getReplicasList)
+        .isEqualTo(status.getShardsList().stream().map(ShardStatus::getReplicasList).toList());
+    System.out.printf("DrainIT: %d moves, %d writes acknowledged, %d failed (all UNAVAILABLE)%n",
+        drained.getMovesCount(), acked.size(), errors.size());
+  }
+
+  private AdminGrpc.AdminBlockingStub admin(int node) {
+    Metadata headers = new Metadata();
+    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + TOKEN);
+    return AdminGrpc.newBlockingStub(cluster.channel(node)).withDeadlineAfter(120, TimeUnit.SECONDS)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+  }
+
+  private ClusterStatusResponse status(int node) {
+    return admin(node).clusterStatus(ClusterStatusRequest.getDefaultInstance());
+  }
+
+  private static NodeStatus node(ClusterStatusResponse status, String id) {
+    return status.getNodesList().stream().filter(n -> n.getNodeId().equals(id)).findFirst().orElseThrow();
+  }
+}
