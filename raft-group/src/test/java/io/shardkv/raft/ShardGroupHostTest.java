@@ -60,9 +60,12 @@ class ShardGroupHostTest {
     return startHost(i, ReplicationPolicy.defaults());
   }
 
+  /** The hosts' request timeout (a test may raise it before starting them). */
+  private Duration requestTimeout = Duration.ofSeconds(10);
+
   private ShardGroupHost startHost(int i, ReplicationPolicy policy) throws IOException {
     GroupHostConfig config = new GroupHostConfig("test", "n" + i, peers, SHARDS,
-        dir.resolve("n" + i), LmdbStoreConfig.defaults(), Duration.ofSeconds(10));
+        dir.resolve("n" + i), LmdbStoreConfig.defaults(), requestTimeout);
     MetricRegistry metrics = new MetricRegistry();
     metricsByNode.put("n" + i, metrics);
     ShardGroupHost host = new ShardGroupHost(config, policy, inJvmFetcher,
@@ -358,6 +361,11 @@ class ShardGroupHostTest {
    */
   @Test
   void writesThroughEveryNodeSucceedWhileLeadershipMoves() throws Exception {
+    // Three hosts and six writers share this JVM's two cores with back-to-back transfers: on a
+    // busy CI machine two writes once got no answer within 10 s (UNAVAILABLE, retryable). What
+    // this test checks is that no write is refused while leadership moves; how long one may
+    // wait on a loaded machine is the request timeout, raised here.
+    requestTimeout = Duration.ofSeconds(30);
     startThreeHosts(ReplicationPolicy.defaults());
     java.util.concurrent.atomic.AtomicBoolean moving = new java.util.concurrent.atomic.AtomicBoolean(true);
     java.util.Queue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -369,7 +377,7 @@ class ShardGroupHostTest {
       Thread writer = new Thread(() -> {
         for (int i = 0; moving.get(); i++) {
           try {
-            via.client().submit(0, put(prefix + i, "v")).get(20, TimeUnit.SECONDS);
+            via.client().submit(0, put(prefix + i, "v")).get(40, TimeUnit.SECONDS);
             acknowledged.add(prefix + i);
           } catch (Exception e) {
             failures.add(e);
