@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.IntFunction;
@@ -15,6 +16,8 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.protocol.exceptions.SetConfigurationException;
 import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
 import org.apache.ratis.server.RaftServer;
 import org.slf4j.Logger;
@@ -136,11 +139,58 @@ public final class ShardAdministration implements NodeDrainer.Membership {
       return ids(current);
     }
     hostJoiningReplica(shard, peer, current);
-    List<RaftPeer> next = new ArrayList<>(current);
-    next.add(peer);
-    check(clients.get(shard).admin().setConfiguration(next), "add " + nodeId + " to shard " + shard);
-    LOG.info("shard {}: replica added on {}; replicas now {}", shard, nodeId, ids(next));
-    return ids(next);
+    List<String> after = changeMembers(shard, "add " + nodeId + " to shard " + shard, members -> {
+      if (ids(members).contains(nodeId)) {
+        return null;
+      }
+      List<RaftPeer> next = new ArrayList<>(members);
+      next.add(peer);
+      return next;
+    });
+    LOG.info("shard {}: replica added on {}; replicas now {}", shard, nodeId, after);
+    return after;
+  }
+
+  /**
+   * Commits the configuration {@code change} makes of the shard's current members, as a
+   * compare-and-set against the members it was computed from: a view read from a follower that
+   * has not yet applied the last change (an AddReplica that just returned) must not undo that
+   * change. On a mismatch, or while another change is under way, it reads again and retries
+   * until the request timeout. {@code change} returns null when there is nothing to do.
+   */
+  private List<String> changeMembers(int shard, String what, UnaryOperator<List<RaftPeer>> change) throws IOException {
+    long deadline = System.nanoTime() + config.requestTimeout().toNanos();
+    while (true) {
+      List<RaftPeer> current = new ArrayList<>(currentPeers(shard));
+      List<RaftPeer> next = change.apply(current);
+      if (next == null) {
+        return ids(current);
+      }
+      Throwable failure;
+      try {
+        RaftClientReply reply = clients.get(shard).admin().setConfiguration(SetConfigurationRequest.Arguments
+            .newBuilder().setServersInCurrentConf(current).setServersInNewConf(next)
+            .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build());
+        if (reply.isSuccess()) {
+          return ids(next);
+        }
+        failure = reply.getException();
+      } catch (IOException e) {
+        failure = e;
+      }
+      boolean retry = java.util.stream.Stream.iterate(failure, java.util.Objects::nonNull, Throwable::getCause)
+          .limit(8).anyMatch(SetConfigurationException.class::isInstance);
+      if (!retry || System.nanoTime() > deadline) {
+        throw failure instanceof IOException io ? io : new IOException(what + " failed: " + failure, failure);
+      }
+      LOG.debug("shard {}: {}: members changed meanwhile ({}); reading them again", shard, what, failure.toString());
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(what + ": interrupted", e);
+      }
+    }
   }
 
   /**
@@ -178,14 +228,24 @@ public final class ShardAdministration implements NodeDrainer.Membership {
       throw new IllegalStateException("node '" + nodeId + "' holds the only replica of shard " + shard
           + "; add another replica first");
     }
-    current.removeIf(p -> p.getId().equals(peer.getId()));
+    List<String> after = changeMembers(shard, "remove " + nodeId + " from shard " + shard, members -> {
+      if (!ids(members).contains(nodeId)) {
+        return null;
+      }
+      if (members.size() == 1) {
+        throw new IllegalStateException("node '" + nodeId + "' holds the only replica of shard " + shard
+            + "; add another replica first");
+      }
+      List<RaftPeer> next = new ArrayList<>(members);
+      next.removeIf(p -> p.getId().equals(peer.getId()));
+      return next;
+    });
     RaftClient client = clients.get(shard);
-    check(client.admin().setConfiguration(current), "remove " + nodeId + " from shard " + shard);
     RaftClientReply dropped = client.getGroupManagementApi(peer.getId()).remove(groupIds.of(shard), true, false);
     check(dropped, "drop shard " + shard + "'s group on node " + nodeId
         + " (it is no longer a member; restart it to retry)");
-    LOG.info("shard {}: replica removed from {}; replicas now {}", shard, nodeId, ids(current));
-    return ids(current);
+    LOG.info("shard {}: replica removed from {}; replicas now {}", shard, nodeId, after);
+    return after;
   }
 
   /**
