@@ -180,8 +180,7 @@ public final class LmdbShardStore implements ShardStore {
               + "); the store cannot tell which entries it holds");
         }
         long stored = current instanceof MetaRead.Present p ? p.index().index() : -1;
-        RunningDigest digest = new RunningDigest(digestRecord.read(txn).orElseThrow(
-            () -> new StoreException("store in " + dir + " has no replica digest record")));
+        RunningDigest digest = new RunningDigest(readDigest(txn));
         List<ApplyOutcome> outcomes = new ArrayList<>(entries.size());
         AppliedIndex last = null;
         for (LogEntryOps entry : entries) {

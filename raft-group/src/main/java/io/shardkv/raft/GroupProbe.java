@@ -3,8 +3,6 @@ package io.shardkv.raft;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
-import java.util.stream.Stream;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.protocol.ClientId;
@@ -53,8 +51,7 @@ final class GroupProbe implements AutoCloseable {
    * GroupMismatchException or, unwrapped, only as a status whose message says so.
    */
   private static boolean lacks(Throwable e, RaftGroupId group) {
-    return Stream.iterate(e, Objects::nonNull, Throwable::getCause).limit(8)
-        .anyMatch(t -> t instanceof GroupMismatchException
+    return Causes.of(e).anyMatch(t -> t instanceof GroupMismatchException
             || (t.getMessage() != null && t.getMessage().contains(group.toString() + " not found")));
   }
 

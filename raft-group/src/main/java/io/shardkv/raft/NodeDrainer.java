@@ -41,8 +41,8 @@ public final class NodeDrainer {
     /** Moves the shard's leadership to {@code toNode}; returns the leader after. */
     String transferLeader(int shard, String toNode) throws IOException;
 
-    /** Whether {@code node}'s Raft server answers now (only such nodes take replicas). */
-    boolean isUp(String node);
+    /** Those of {@code nodes} whose Raft server answers now (only such nodes take replicas). */
+    List<String> nodesUp(List<String> nodes);
   }
 
   /** One replica moved. */
@@ -103,7 +103,7 @@ public final class NodeDrainer {
       members.put(s, m);
       m.forEach(n -> held.merge(n, 1, Integer::sum));
     }
-    List<String> up = nodes.stream().filter(n -> !n.equals(node) && membership.isUp(n)).toList();
+    List<String> up = membership.nodesUp(nodes.stream().filter(n -> !n.equals(node)).toList());
     List<Move> plan = new ArrayList<>();
     for (int s = 0; s < shardCount; s++) {
       List<String> m = members.get(s);

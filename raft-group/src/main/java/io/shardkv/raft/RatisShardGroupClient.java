@@ -10,7 +10,6 @@ import io.shardkv.api.raft.v1.RaftQueryResult;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -18,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.IntFunction;
-import java.util.stream.Stream;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -194,7 +192,7 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
    */
   private RaftPeerId leaderHint(int shard, RaftClientReply last, Throwable failure, RaftPeerId previous) {
     NotLeaderException notLeader = last != null ? last.getNotLeaderException()
-        : causeChain(failure).filter(NotLeaderException.class::isInstance).map(NotLeaderException.class::cast)
+        : Causes.of(failure).filter(NotLeaderException.class::isInstance).map(NotLeaderException.class::cast)
             .findFirst().orElse(null);
     if (notLeader != null && notLeader.getSuggestedLeader() != null) {
       return notLeader.getSuggestedLeader().getId();
@@ -232,12 +230,9 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
   /** The node asked holds no replica of the group (removed from it): "group not found". */
   private static boolean isNotAMember(RaftClientReply reply, Throwable failure) {
     Throwable e = reply != null ? reply.getException() : failure;
-    return causeChain(e).anyMatch(GroupMismatchException.class::isInstance);
+    return Causes.include(e, GroupMismatchException.class);
   }
 
-  private static Stream<Throwable> causeChain(Throwable e) {
-    return Stream.iterate(e, Objects::nonNull, Throwable::getCause).limit(8);
-  }
 
   /** Completes after the pause between two attempts, without holding a thread meanwhile. */
   private static CompletableFuture<Void> retryPause() {

@@ -63,7 +63,7 @@ public final class ShardAdministration implements NodeDrainer.Membership {
   private ReplicaStatus status(int shard) {
     RaftGroupId groupId = groupIds.of(shard);
     ShardStateMachine replica = replicas.apply(shard);
-    RaftServer.Division division = removed.isRemoved(shard) ? null : division(groupId);
+    RaftServer.Division division = localDivision(shard);
     if (division == null || replica == null) {
       List<String> members = List.of();
       Optional<String> leader = Optional.empty();
@@ -139,7 +139,7 @@ public final class ShardAdministration implements NodeDrainer.Membership {
       return ids(current);
     }
     hostJoiningReplica(shard, peer, current);
-    List<String> after = changeMembers(shard, "add " + nodeId + " to shard " + shard, members -> {
+    List<String> after = changeMembers(shard, "add " + nodeId + " to shard " + shard, current, members -> {
       if (ids(members).contains(nodeId)) {
         return null;
       }
@@ -157,11 +157,14 @@ public final class ShardAdministration implements NodeDrainer.Membership {
    * has not yet applied the last change (an AddReplica that just returned) must not undo that
    * change. On a mismatch, or while another change is under way, it reads again and retries
    * until the request timeout. {@code change} returns null when there is nothing to do.
+   *
+   * @param read the members as the caller just read them (the first attempt starts from them)
    */
-  private List<String> changeMembers(int shard, String what, UnaryOperator<List<RaftPeer>> change) throws IOException {
+  private List<String> changeMembers(int shard, String what, List<RaftPeer> read,
+      UnaryOperator<List<RaftPeer>> change) throws IOException {
     long deadline = System.nanoTime() + config.requestTimeout().toNanos();
+    List<RaftPeer> current = read;
     while (true) {
-      List<RaftPeer> current = new ArrayList<>(currentPeers(shard));
       List<RaftPeer> next = change.apply(current);
       if (next == null) {
         return ids(current);
@@ -178,8 +181,7 @@ public final class ShardAdministration implements NodeDrainer.Membership {
       } catch (IOException e) {
         failure = e;
       }
-      boolean retry = java.util.stream.Stream.iterate(failure, java.util.Objects::nonNull, Throwable::getCause)
-          .limit(8).anyMatch(SetConfigurationException.class::isInstance);
+      boolean retry = Causes.include(failure, SetConfigurationException.class);
       if (!retry || System.nanoTime() > deadline) {
         throw failure instanceof IOException io ? io : new IOException(what + " failed: " + failure, failure);
       }
@@ -190,6 +192,7 @@ public final class ShardAdministration implements NodeDrainer.Membership {
         Thread.currentThread().interrupt();
         throw new IOException(what + ": interrupted", e);
       }
+      current = new ArrayList<>(currentPeers(shard));
     }
   }
 
@@ -224,11 +227,7 @@ public final class ShardAdministration implements NodeDrainer.Membership {
     if (!ids(current).contains(nodeId)) {
       return ids(current);
     }
-    if (current.size() == 1) {
-      throw new IllegalStateException("node '" + nodeId + "' holds the only replica of shard " + shard
-          + "; add another replica first");
-    }
-    List<String> after = changeMembers(shard, "remove " + nodeId + " from shard " + shard, members -> {
+    List<String> after = changeMembers(shard, "remove " + nodeId + " from shard " + shard, current, members -> {
       if (!ids(members).contains(nodeId)) {
         return null;
       }
@@ -254,10 +253,9 @@ public final class ShardAdministration implements NodeDrainer.Membership {
    * answer names the leader if there is one.
    */
   private RaftPeerId currentLeader(int shard) throws IOException {
-    RaftGroupId groupId = groupIds.of(shard);
-    RaftServer.Division local = removed.isRemoved(shard) ? null : division(groupId);
-    if (local != null && local.getInfo().getLeaderId() != null) {
-      return local.getInfo().getLeaderId();
+    Optional<RaftPeerId> local = localLeader(shard);
+    if (local.isPresent()) {
+      return local.get();
     }
     Collection<RaftPeer> members = currentPeers(shard);
     return reportedLeader(shard, members).orElse(members.iterator().next().getId());
@@ -266,15 +264,26 @@ public final class ShardAdministration implements NodeDrainer.Membership {
   /** The shard's leader as the local replica or, failing that, its members say; empty if unknown. */
   @Override
   public Optional<String> knownLeader(int shard) {
-    RaftServer.Division local = removed.isRemoved(shard) ? null : division(groupIds.of(shard));
-    if (local != null && local.getInfo().getLeaderId() != null) {
-      return Optional.of(local.getInfo().getLeaderId().toString());
+    Optional<RaftPeerId> local = localLeader(shard);
+    if (local.isPresent()) {
+      return local.map(RaftPeerId::toString);
     }
     try {
       return reportedLeader(shard, currentPeers(shard)).map(RaftPeerId::toString);
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
+  }
+
+  /** The leader this node's own replica of {@code shard} knows of; empty if none is hosted or known. */
+  private Optional<RaftPeerId> localLeader(int shard) {
+    RaftServer.Division local = localDivision(shard);
+    return local == null ? Optional.empty() : Optional.ofNullable(local.getInfo().getLeaderId());
+  }
+
+  /** This node's replica of {@code shard}; null if it holds none (never hosted, or removed). */
+  private RaftServer.Division localDivision(int shard) {
+    return removed.isRemoved(shard) ? null : division(groupIds.of(shard));
   }
 
   /** The leader as the first of {@code members} that knows one says; empty during an election. */
@@ -306,22 +315,22 @@ public final class ShardAdministration implements NodeDrainer.Membership {
   }
 
   @Override
-  public boolean isUp(String node) {
-    if (node.equals(config.nodeId())) {
-      return true;
-    }
+  public List<String> nodesUp(List<String> nodes) {
+    // Any answer about any group, even "not found", means the node's Raft server is up.
     try (GroupProbe probe = new GroupProbe(List.copyOf(configuredPeers.values()),
         RatisSettings.parameters(config.peerTls()), java.time.Duration.ofSeconds(2))) {
-      return !(probe.ask(configured(node).getId(), groupIds.of(0)) instanceof GroupBootstrap.Answer.Unreachable);
+      return nodes.stream().filter(node -> node.equals(config.nodeId())
+          || !(probe.ask(configured(node).getId(), groupIds.of(0)) instanceof GroupBootstrap.Answer.Unreachable))
+          .toList();
     } catch (IOException e) {
-      return false;
+      return nodes.stream().filter(config.nodeId()::equals).toList(); // closing the probe failed: trust only this node
     }
   }
 
   /** The group's current members: from the local division if hosted, else from a member. */
   Collection<RaftPeer> currentPeers(int shard) throws IOException {
     RaftGroupId groupId = groupIds.of(shard);
-    RaftServer.Division local = removed.isRemoved(shard) ? null : division(groupId);
+    RaftServer.Division local = localDivision(shard);
     if (local != null) {
       return local.getRaftConf().getCurrentPeers();
     }

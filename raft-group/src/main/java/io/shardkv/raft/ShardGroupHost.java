@@ -181,6 +181,7 @@ public final class ShardGroupHost implements AutoCloseable {
     RaftProperties clientProps = RatisSettings.client(config.requestTimeout());
     int attempts = (int) Math.max(1, config.requestTimeout().toMillis() / RETRY_SLEEP_MS);
     List<Integer> toBootstrap = new ArrayList<>();
+    List<List<RaftPeerId>> candidates = new ArrayList<>();
     for (int shard = 0; shard < config.shardCount(); shard++) {
       RaftGroup group = RaftGroup.valueOf(groupIds.of(shard), placed(peers, shard));
       if (hosts(group.getGroupId())) {
@@ -196,10 +197,12 @@ public final class ShardGroupHost implements AutoCloseable {
         toBootstrap.add(shard);
       }
       // The client knows every node (members change): the shard's preferred leader first.
+      List<RaftPeer> order = candidates(peers, shard);
+      candidates.add(order.stream().map(RaftPeer::getId).toList());
       clients.add(RaftClient.newBuilder()
           .setProperties(clientProps)
           .setParameters(tlsParameters)
-          .setRaftGroup(RaftGroup.valueOf(groupIds.of(shard), candidates(peers, shard)))
+          .setRaftGroup(RaftGroup.valueOf(groupIds.of(shard), order))
           .setClientId(ClientId.randomId())
           .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
               attempts, TimeDuration.valueOf(RETRY_SLEEP_MS, TimeUnit.MILLISECONDS)))
@@ -207,10 +210,6 @@ public final class ShardGroupHost implements AutoCloseable {
     }
     raftClients = List.copyOf(clients);
     bootstrapPlacedGroups(self, peers, tlsParameters, toBootstrap);
-    List<List<RaftPeerId>> candidates = new ArrayList<>();
-    for (int shard = 0; shard < config.shardCount(); shard++) {
-      candidates.add(candidates(peers, shard).stream().map(RaftPeer::getId).toList());
-    }
     raftClient = new RatisShardGroupClient(clients, replicas::get, new LocalDivisions(server, groupIds),
         candidates, config.requestTimeout(), metrics);
     client = new ProposalCoalescer(raftClient, proposals, metrics);

@@ -21,8 +21,8 @@ class NodeDrainerTest {
     final java.util.Set<String> down = new java.util.HashSet<>();
 
     @Override
-    public boolean isUp(String node) {
-      return !down.contains(node);
+    public List<String> nodesUp(List<String> nodes) {
+      return nodes.stream().filter(n -> !down.contains(n)).toList();
     }
 
     @Override

@@ -204,15 +204,13 @@ final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void takeSnapshot(TakeSnapshotRequest request, StreamObserver<TakeSnapshotResponse> out) {
-    List<Integer> shards = new ArrayList<>();
-    if (request.getAll()) {
-      shards.addAll(host.hostedShards()); // the replicas this node holds: snapshots are per replica
-    } else if (request.getShard() < 0 || request.getShard() >= config.shards()) {
-      out.onError(StatusMapper.toStatus(new IllegalArgumentException(
-          "shard must be in [0, " + config.shards() + "), got " + request.getShard() + " (or set all=true)")));
+    List<Integer> shards;
+    try {
+      // all: the replicas this node holds, since snapshots are per replica.
+      shards = requestedShards(request.getAll(), request.getShard(), host.hostedShards());
+    } catch (IllegalArgumentException e) {
+      out.onError(StatusMapper.toStatus(e));
       return;
-    } else {
-      shards.add(request.getShard());
     }
     List<CompletableFuture<ShardSnapshot>> taken = new ArrayList<>();
     for (int shard : shards) {
@@ -252,17 +250,8 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   @Override
   public void verifyShard(VerifyShardRequest request, StreamObserver<VerifyShardResponse> out) {
     respond(out, () -> {
-      List<Integer> shards = new ArrayList<>();
-      if (request.getAll()) {
-        for (int s = 0; s < config.shards(); s++) {
-          shards.add(s);
-        }
-      } else if (request.getShard() < 0 || request.getShard() >= config.shards()) {
-        throw new IllegalArgumentException(
-            "shard must be in [0, " + config.shards() + "), got " + request.getShard() + " (or set all=true)");
-      } else {
-        shards.add(request.getShard());
-      }
+      List<Integer> shards = requestedShards(request.getAll(), request.getShard(),
+          java.util.stream.IntStream.range(0, config.shards()).boxed().toList());
       VerifyShardResponse.Builder b = VerifyShardResponse.newBuilder();
       for (io.shardkv.raft.ShardVerification v : host.verify(shards)) {
         b.addShards(toProto(v));
@@ -306,6 +295,18 @@ final class AdminService extends AdminGrpc.AdminImplBase {
       }
       return b.build();
     });
+  }
+
+  /** The shards a request with {@code all} and {@code shard} fields names: {@code allShards}, or the one in range. */
+  private List<Integer> requestedShards(boolean all, int shard, List<Integer> allShards) {
+    if (all) {
+      return allShards;
+    }
+    if (shard < 0 || shard >= config.shards()) {
+      throw new IllegalArgumentException(
+          "shard must be in [0, " + config.shards() + "), got " + shard + " (or set all=true)");
+    }
+    return List.of(shard);
   }
 
   private static void requireNode(String nodeId, String field) {
