@@ -28,11 +28,25 @@ import java.util.Optional;
  *     400-800 ms. Pre-vote keeps an early first election from disturbing a live leader.
  * @param replicationFactor replicas per shard in a new cluster; with as many peers or fewer,
  *     every peer holds every shard
+ * @param joinAs this node's own address when it is not one of {@code peers}: it joins the
+ *     existing cluster through them (the seeds) and is given replicas by the placement controller
  */
 public record GroupHostConfig(String clusterId, String nodeId, List<PeerAddress> peers,
     int shardCount, Path dataDir, LmdbStoreConfig store, Duration requestTimeout,
     Optional<TlsFiles> peerTls, Duration leaderBalanceInterval, boolean leaderLeaseReads,
-    Duration firstElectionTimeout, int replicationFactor) {
+    Duration firstElectionTimeout, int replicationFactor, Optional<PeerAddress> joinAs) {
+
+  /** The nodes that hold the cluster map (the meta group): the first this many of {@code peers}. */
+  public static final int META_MEMBERS = 3;
+
+  /** A node that is one of {@code peers}. */
+  public GroupHostConfig(String clusterId, String nodeId, List<PeerAddress> peers,
+      int shardCount, Path dataDir, LmdbStoreConfig store, Duration requestTimeout,
+      Optional<TlsFiles> peerTls, Duration leaderBalanceInterval, boolean leaderLeaseReads,
+      Duration firstElectionTimeout, int replicationFactor) {
+    this(clusterId, nodeId, peers, shardCount, dataDir, store, requestTimeout, peerTls, leaderBalanceInterval,
+        leaderLeaseReads, firstElectionTimeout, replicationFactor, Optional.empty());
+  }
 
   /** Replicas per shard when none is configured. */
   public static final int DEFAULT_REPLICATION_FACTOR = 3;
@@ -81,8 +95,14 @@ public record GroupHostConfig(String clusterId, String nodeId, List<PeerAddress>
 
   public GroupHostConfig {
     peers = List.copyOf(peers);
-    if (peers.stream().noneMatch(p -> p.id().equals(nodeId))) {
-      throw new IllegalArgumentException("node id '" + nodeId + "' is not among the peers " + peers);
+    boolean seed = peers.stream().anyMatch(p -> p.id().equals(nodeId));
+    if (joinAs.isPresent() && (seed || !joinAs.get().id().equals(nodeId))) {
+      throw new IllegalArgumentException("join-as address " + joinAs.get() + " must be node '" + nodeId
+          + "' and only for a node that is not among the peers " + peers);
+    }
+    if (!seed && joinAs.isEmpty()) {
+      throw new IllegalArgumentException("node id '" + nodeId + "' is not among the peers " + peers
+          + " and has no address of its own to join with");
     }
     if (leaderBalanceInterval.isNegative()) {
       throw new IllegalArgumentException("leader balance interval must not be negative, got " + leaderBalanceInterval);
@@ -104,7 +124,13 @@ public record GroupHostConfig(String clusterId, String nodeId, List<PeerAddress>
     return ShardPlacement.balanced(peers.stream().map(PeerAddress::id).toList(), shardCount, replicationFactor);
   }
 
+  /** This node's address: its peers entry, or the address it joins with. */
   public PeerAddress self() {
-    return peers.stream().filter(p -> p.id().equals(nodeId)).findFirst().orElseThrow();
+    return joinAs.orElseGet(() -> peers.stream().filter(p -> p.id().equals(nodeId)).findFirst().orElseThrow());
+  }
+
+  /** The nodes that hold the cluster map: the first {@link #META_MEMBERS} peers, in order. */
+  public List<PeerAddress> metaMembers() {
+    return peers.subList(0, Math.min(META_MEMBERS, peers.size()));
   }
 }

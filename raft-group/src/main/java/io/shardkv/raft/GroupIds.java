@@ -15,6 +15,12 @@ public final class GroupIds {
     this.clusterId = clusterId;
   }
 
+  /** The group id of the cluster map (the meta group): a v3 UUID of "shardkv/CLUSTER/meta". */
+  public RaftGroupId meta() {
+    String name = "shardkv/" + clusterId + "/meta";
+    return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)));
+  }
+
   /** The group id of {@code shard}: a name-based (v3) UUID of "shardkv/CLUSTER/shard/N". */
   public RaftGroupId of(int shard) {
     String name = "shardkv/" + clusterId + "/shard/" + shard;

@@ -21,15 +21,19 @@ public final class GrpcSnapshotFetcher implements SnapshotFetcher {
   private final String clusterId;
   private final Function<String, Channel> channelToNode;
   private final long deadlineSeconds;
+  private final com.codahale.metrics.Counter received;
 
   /**
    * @param channelToNode a channel to a node's client port, by node id
    * @param deadlineSeconds bound on one whole transfer
+   * @param metrics where the bytes received are counted (the bytes a replica move sends)
    */
-  public GrpcSnapshotFetcher(String clusterId, Function<String, Channel> channelToNode, long deadlineSeconds) {
+  public GrpcSnapshotFetcher(String clusterId, Function<String, Channel> channelToNode, long deadlineSeconds,
+      com.codahale.metrics.MetricRegistry metrics) {
     this.clusterId = clusterId;
     this.channelToNode = channelToNode;
     this.deadlineSeconds = deadlineSeconds;
+    this.received = metrics.counter(MetricNames.snapshotReceivedBytes());
   }
 
   @Override
@@ -54,6 +58,7 @@ public final class GrpcSnapshotFetcher implements SnapshotFetcher {
         chunk.getData().writeTo(out);
         digest.update(chunk.getData().asReadOnlyByteBuffer());
         written += chunk.getData().size();
+        received.inc(chunk.getData().size());
         if (!chunk.getSha256().isEmpty()) {
           sha = chunk.getSha256().toByteArray();
         }

@@ -186,7 +186,15 @@ public final class MetricNames {
     return shard("shardkv_raft_log_retained_bytes", shard);
   }
 
-  /** Counter of replica moves (DrainNode) by result ({@code started|finished|failed}). */
+  /** Snapshot bytes this node received from others (a new replica's catch-up: the bytes a move sends). */
+  public static String snapshotReceivedBytes() {
+    return "shardkv_snapshot_received_bytes_total";
+  }
+
+  /**
+   * Counter of replica moves by the placement controller, on the meta leader, by result
+   * ({@code started|finished|failed|rolled_back}).
+   */
   public static String replicaMoves(String result) {
     return labelled("shardkv_replica_moves_total", "result", result);
   }

@@ -1,6 +1,10 @@
 package io.shardkv.raft;
 
-import com.codahale.metrics.MetricRegistry;
+import io.shardkv.api.internal.v1.MapCommand;
+import io.shardkv.api.internal.v1.MapCommandResult;
+import io.shardkv.api.internal.v1.NodeState;
+import io.shardkv.api.internal.v1.SetNodeState;
+import java.time.Duration;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,17 +16,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Empties one node of its replicas (Admin DrainNode), so it can be stopped without leaving any
- * shard with fewer replicas. It plans every move before making one: a shard with no other node
- * that is up to go to refuses the whole drain and nothing changes. Then, one shard at a time, it adds a
- * replica on the node holding the fewest (Ratis lets the new member catch up before the
- * configuration that counts it commits), hands the shard's leadership to it if the drained node
- * leads, and removes the drained replica: each shard keeps at least its replica count
- * throughout. A drain that fails midway leaves every finished move in place and the current one
- * either not started or with one replica more; calling it again carries on.
+ * Admin DrainNode: empties one node of its replicas so it can be stopped without leaving any
+ * shard with fewer replicas. It checks first that every shard the node holds has another node
+ * that is up to go to (otherwise the drain is refused and nothing changes), then marks the node
+ * DRAINING in the cluster map and waits while the placement controller moves its replicas off
+ * (each move adds the new replica before removing the old one, see {@link PlacementController}).
+ * The moves carry on if the caller gives up waiting; calling it again waits again.
  */
 public final class NodeDrainer {
   private static final Logger LOG = LoggerFactory.getLogger(NodeDrainer.class);
+  private static final long POLL_MS = 200;
 
   /** The membership operations a drain needs (ShardAdministration's; a fake in tests). */
   public interface Membership {
@@ -51,47 +54,74 @@ public final class NodeDrainer {
   private final List<String> nodes;
   private final int shardCount;
   private final Membership membership;
-  private final MetricRegistry metrics;
+  private final PlacementController.MapAccess map;
+  private final java.util.function.Predicate<String> takesReplicas;
 
   /**
-   * @param nodes every configured node, in configured order (ties between targets go to the
+   * @param nodes every node in the cluster map, in map order (ties between targets go to the
    *     earlier one)
+   * @param takesReplicas which of them may be given replicas (ACTIVE in the map)
    */
-  public NodeDrainer(List<String> nodes, int shardCount, Membership membership, MetricRegistry metrics) {
+  public NodeDrainer(List<String> nodes, java.util.function.Predicate<String> takesReplicas, int shardCount,
+      Membership membership, PlacementController.MapAccess map) {
     this.nodes = List.copyOf(nodes);
+    this.takesReplicas = takesReplicas;
     this.shardCount = shardCount;
     this.membership = membership;
-    this.metrics = metrics;
+    this.map = map;
   }
 
   /**
-   * Moves every replica off {@code node}; returns the moves made.
+   * Drains {@code node} and waits up to {@code timeout} for it to hold no replica; returns the
+   * replicas moved off it (shard, from, the node that holds the shard now instead).
    *
-   * @throws IllegalArgumentException {@code node} is not a configured node
+   * @throws IllegalArgumentException {@code node} is not in the cluster map
    * @throws IllegalStateException some shard has no node to move to (nothing was changed)
-   * @throws IOException a member could not be asked, or a move failed (see the class comment)
+   * @throws IOException the map could not be changed, or the drain did not finish in time (it carries on)
    */
-  public List<Move> drain(String node) throws IOException {
+  public List<Move> drain(String node, Duration timeout) throws IOException {
     if (!nodes.contains(node)) {
-      throw new IllegalArgumentException("node '" + node + "' is not one of the configured peers " + nodes);
+      throw new IllegalArgumentException("node '" + node + "' is not in the cluster map " + nodes);
+    }
+    Map<Integer, List<String>> before = new HashMap<>();
+    for (int s = 0; s < shardCount; s++) {
+      before.put(s, membership.members(s));
     }
     List<Move> plan = plan(node);
-    List<Move> done = new ArrayList<>();
-    for (Move m : plan) {
-      metrics.counter(MetricNames.replicaMoves("started")).inc();
-      try {
-        move(m);
-      } catch (IOException | RuntimeException e) {
-        metrics.counter(MetricNames.replicaMoves("failed")).inc();
-        LOG.error("drain of {}: moving shard {} to {} failed after {} of {} moves: {}", node, m.shard(), m.to(),
-            done.size(), plan.size(), e.toString());
-        throw e;
-      }
-      metrics.counter(MetricNames.replicaMoves("finished")).inc();
-      done.add(m);
+    MapCommandResult r = map.submit(MapCommand.newBuilder().setAtMillis(System.currentTimeMillis())
+        .setSetState(SetNodeState.newBuilder().setNode(node).setState(NodeState.DRAINING)).build());
+    if (!r.getRefusal().isEmpty() && !r.getRefusal().contains("DRAINING already")) {
+      throw new IllegalStateException("cannot drain " + node + ": " + r.getRefusal() + ". Nothing was changed");
     }
-    LOG.info("drain of {}: {} replicas moved off: {}", node, done.size(), done);
-    return done;
+    LOG.info("drain of {}: marked DRAINING; {} replicas to move off", node, plan.size());
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      List<Move> moved = new ArrayList<>();
+      boolean empty = true;
+      for (int s = 0; s < shardCount; s++) {
+        List<String> now = membership.members(s);
+        empty &= !now.contains(node);
+        if (before.get(s).contains(node) && !now.contains(node)) {
+          int shard = s;
+          now.stream().filter(n -> !before.get(shard).contains(n)).findFirst()
+              .ifPresent(to -> moved.add(new Move(shard, node, to)));
+        }
+      }
+      if (empty) {
+        LOG.info("drain of {}: finished, {} replicas moved off: {}", node, moved.size(), moved);
+        return moved;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IOException("drain of " + node + " not finished within " + timeout.toSeconds() + " s ("
+            + moved.size() + " of " + plan.size() + " replicas moved); it carries on: watch Admin/ClusterStatus");
+      }
+      try {
+        Thread.sleep(POLL_MS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for the drain of " + node, e);
+      }
+    }
   }
 
   private List<Move> plan(String node) throws IOException {
@@ -103,7 +133,7 @@ public final class NodeDrainer {
       members.put(s, m);
       m.forEach(n -> held.merge(n, 1, Integer::sum));
     }
-    List<String> up = membership.nodesUp(nodes.stream().filter(n -> !n.equals(node)).toList());
+    List<String> up = membership.nodesUp(nodes.stream().filter(n -> !n.equals(node) && takesReplicas.test(n)).toList());
     List<Move> plan = new ArrayList<>();
     for (int s = 0; s < shardCount; s++) {
       List<String> m = members.get(s);
@@ -122,19 +152,5 @@ public final class NodeDrainer {
       plan.add(new Move(s, node, target.get()));
     }
     return plan;
-  }
-
-  private void move(Move m) throws IOException {
-    membership.addReplica(m.shard(), m.to());
-    if (membership.knownLeader(m.shard()).filter(m.from()::equals).isPresent()) {
-      try {
-        membership.transferLeader(m.shard(), m.to()); // a removed leader would leave an election
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("drain: shard {} leadership not handed to {} before removing {}: {}", m.shard(), m.to(), m.from(),
-            e.toString());
-      }
-    }
-    membership.removeReplica(m.shard(), m.from());
-    LOG.info("drain: shard {} replica moved from {} to {}", m.shard(), m.from(), m.to());
   }
 }

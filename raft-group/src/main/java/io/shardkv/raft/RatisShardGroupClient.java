@@ -21,6 +21,7 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
@@ -51,7 +52,7 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
    * Per shard, every configured node in the order to try them when no leader is known (the
    * shard's placed replicas first).
    */
-  private final List<List<RaftPeerId>> candidates;
+  private volatile List<List<RaftPeerId>> candidates;
   /** Per shard, the node that last answered as its leader: where the next request starts. */
   private final AtomicReferenceArray<RaftPeerId> lastLeader;
 
@@ -69,6 +70,24 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
     for (int s = 0; s < clients.size(); s++) {
       proposeStage[s] = metrics.timer(MetricNames.writeStageSeconds("propose", s));
     }
+  }
+
+  /**
+   * A node the cluster map added: every group's client learns its address (a "not leader" reply
+   * may name it), and it is tried last when no leader is known.
+   */
+  synchronized void addNode(RaftPeer node) {
+    for (RaftClient c : clients) {
+      c.getClientRpc().addRaftPeers(List.of(node));
+    }
+    candidates = candidates.stream().map(list -> {
+      if (list.contains(node.getId())) {
+        return list;
+      }
+      List<RaftPeerId> more = new java.util.ArrayList<>(list);
+      more.add(node.getId());
+      return List.copyOf(more);
+    }).toList();
   }
 
   @Override

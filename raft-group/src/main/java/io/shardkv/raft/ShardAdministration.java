@@ -15,6 +15,7 @@ import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.exceptions.SetConfigurationException;
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * leadership transfer, and membership changes (set-configuration). Each call is addressed to one
  * shard; the Raft client finds the group's leader itself.
  */
-public final class ShardAdministration implements NodeDrainer.Membership {
+public final class ShardAdministration implements PlacementController.Replicas {
   private static final Logger LOG = LoggerFactory.getLogger(ShardAdministration.class);
 
   private final GroupHostConfig config;
@@ -39,16 +40,18 @@ public final class ShardAdministration implements NodeDrainer.Membership {
   private final RemovedReplicas removed;
   private final Map<String, RaftPeer> configuredPeers;
 
+  /** @param nodes every node known now (configured peers and nodes the cluster map added) */
   ShardAdministration(GroupHostConfig config, GroupIds groupIds, RaftServer server, List<RaftClient> clients,
-      IntFunction<ShardStateMachine> replicas, RemovedReplicas removed) {
+      IntFunction<ShardStateMachine> replicas, RemovedReplicas removed, List<PeerAddress> nodes) {
     this.config = config;
     this.groupIds = groupIds;
     this.server = server;
     this.clients = List.copyOf(clients);
     this.replicas = replicas;
     this.removed = removed;
-    this.configuredPeers = config.peers().stream().collect(Collectors.toMap(PeerAddress::id,
-        p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.raftAddress()).build()));
+    this.configuredPeers = nodes.stream().collect(Collectors.toMap(PeerAddress::id,
+        p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.raftAddress()).build(), (a, b) -> a,
+        java.util.LinkedHashMap::new));
   }
 
   /** Every shard, as this node's replica (or, where it hosts none, the group's members) sees it. */
@@ -170,8 +173,8 @@ public final class ShardAdministration implements NodeDrainer.Membership {
         return ids(current);
       }
       Throwable failure;
-      try {
-        RaftClientReply reply = clients.get(shard).admin().setConfiguration(SetConfigurationRequest.Arguments
+      try (RaftClient toLeader = clientOf(shard, currentLeader(shard))) {
+        RaftClientReply reply = toLeader.admin().setConfiguration(SetConfigurationRequest.Arguments
             .newBuilder().setServersInCurrentConf(current).setServersInNewConf(next)
             .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build());
         if (reply.isSuccess()) {
@@ -181,7 +184,9 @@ public final class ShardAdministration implements NodeDrainer.Membership {
       } catch (IOException e) {
         failure = e;
       }
-      boolean retry = Causes.include(failure, SetConfigurationException.class);
+      // Members changed meanwhile, or the leader asked is no longer one (it left the group): read again.
+      boolean retry = Causes.include(failure, SetConfigurationException.class)
+          || Causes.include(failure, GroupMismatchException.class);
       if (!retry || System.nanoTime() > deadline) {
         throw failure instanceof IOException io ? io : new IOException(what + " failed: " + failure, failure);
       }
@@ -327,6 +332,84 @@ public final class ShardAdministration implements NodeDrainer.Membership {
     }
   }
 
+  /**
+   * Drops {@code nodeId}'s copy of {@code shard}'s group if it has one and the shard's leader
+   * confirms it is no longer a member: asks first, so nodes without a copy see no failed removal.
+   */
+  @Override
+  public void dropStaleReplica(int shard, String nodeId) {
+    RaftPeer peer = configuredPeers.get(nodeId);
+    if (peer == null) {
+      return;
+    }
+    try {
+      if (!holdsCopy(shard, peer)) {
+        return;
+      }
+      // Only on the leader's word: a follower's view may not have the configuration that
+      // just added this node yet.
+      Optional<String> leader = knownLeader(shard);
+      RaftPeer leaderPeer = leader.map(configuredPeers::get).orElse(null);
+      if (leaderPeer == null) {
+        return;
+      }
+      GroupInfoReply leaderView = clients.get(shard).getGroupManagementApi(leaderPeer.getId()).info(groupIds.of(shard));
+      if (!leaderView.isSuccess() || !leaderView.getRoleInfoProto().hasLeaderInfo()
+          || leaderView.getGroup().getPeers().stream().anyMatch(p -> p.getId().equals(peer.getId()))) {
+        return;
+      }
+      RaftClientReply dropped = clients.get(shard).getGroupManagementApi(peer.getId()).remove(groupIds.of(shard), true,
+          false);
+      if (dropped.isSuccess()) {
+        LOG.info("shard {}: stale replica on {} (no longer a member; removed while it was down) dropped", shard,
+            nodeId);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("shard {}: no stale replica dropped on {}: {}", shard, nodeId, e.toString());
+    }
+  }
+
+  /**
+   * A Ratis client of {@code shard}'s group that starts at {@code leader}: the node clients
+   * would try first may have left the group, and its "group not found" is not retried by Ratis.
+   * Knows every node this node knows of. Close it after the call.
+   */
+  private RaftClient clientOf(int shard, RaftPeerId leader) {
+    return RaftClient.newBuilder()
+        .setProperties(RatisSettings.client(config.requestTimeout()))
+        .setParameters(RatisSettings.parameters(config.peerTls()))
+        .setRaftGroup(RaftGroup.valueOf(groupIds.of(shard), List.copyOf(configuredPeers.values())))
+        .setLeaderId(leader)
+        .setClientId(org.apache.ratis.protocol.ClientId.randomId())
+        .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.retryUpToMaximumCountWithFixedSleep(3,
+            org.apache.ratis.util.TimeDuration.valueOf(100, java.util.concurrent.TimeUnit.MILLISECONDS)))
+        .build();
+  }
+
+  /**
+   * Whether {@code peer} has {@code shard}'s group at all: any answer but "not found" says it
+   * has, including a failure of a copy Ratis closed (a stale replica whose vote request a
+   * leader answered with "shut down").
+   */
+  private boolean holdsCopy(int shard, RaftPeer peer) {
+    Throwable failure;
+    try {
+      GroupInfoReply info = clients.get(shard).getGroupManagementApi(peer.getId()).info(groupIds.of(shard));
+      if (info.isSuccess()) {
+        return true;
+      }
+      failure = info.getException();
+    } catch (IOException | RuntimeException e) {
+      failure = e;
+    }
+    String group = groupIds.of(shard).toString();
+    boolean notFound = Causes.of(failure).anyMatch(t -> t instanceof GroupMismatchException
+        || (t.getMessage() != null && t.getMessage().contains(group + " not found")));
+    boolean unreachable = Causes.of(failure).anyMatch(t -> t instanceof java.net.ConnectException
+        || t instanceof org.apache.ratis.protocol.exceptions.TimeoutIOException);
+    return failure != null && !notFound && !unreachable;
+  }
+
   /** The group's current members: from the local division if hosted, else from a member. */
   Collection<RaftPeer> currentPeers(int shard) throws IOException {
     RaftGroupId groupId = groupIds.of(shard);
@@ -364,7 +447,7 @@ public final class ShardAdministration implements NodeDrainer.Membership {
   private RaftPeer configured(String nodeId) {
     RaftPeer peer = configuredPeers.get(nodeId);
     if (peer == null) {
-      throw new IllegalArgumentException("node '" + nodeId + "' is not one of the configured peers "
+      throw new IllegalArgumentException("node '" + nodeId + "' is neither a configured peer nor in the cluster map "
           + configuredPeers.keySet().stream().sorted().toList());
     }
     return peer;

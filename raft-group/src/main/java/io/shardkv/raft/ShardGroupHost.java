@@ -84,6 +84,14 @@ public final class ShardGroupHost implements AutoCloseable {
   private LeaderBalancer balancer;
   private ReplicaScrubber scrubber;
   private final StartupTimeline timeline;
+  private final NodeDirectory directory;
+  private final ClusterMapView mapView;
+  private ClusterMapClient mapClient;
+  private PlacementController controller;
+  /** How often every node reads the cluster map from the meta group. */
+  private static final Duration MAP_REFRESH_INTERVAL = Duration.ofSeconds(1);
+  /** How long a joining node keeps asking the seeds to add it to the cluster map. */
+  private static final Duration JOIN_WAIT = Duration.ofSeconds(60);
   /** A balancing transfer gives up after this; writes to the shard wait at most as long. */
   private static final Duration BALANCE_TRANSFER_TIMEOUT = Duration.ofSeconds(1);
   /** A replica further behind its group's commit index than this does not claim leadership. */
@@ -112,6 +120,13 @@ public final class ShardGroupHost implements AutoCloseable {
   /** @param timeline where this host and its replicas report their start-up phases */
   public ShardGroupHost(GroupHostConfig config, ReplicationPolicy policy, ProposalPolicy proposals,
       SnapshotFetcher fetcher, CrashPoints crashPoints, MetricRegistry metrics, StartupTimeline timeline) {
+    this(config, policy, proposals, fetcher, crashPoints, metrics, timeline, NodeDirectory.of(config));
+  }
+
+  /** @param directory the addresses of the nodes, shared with whatever else connects to them */
+  public ShardGroupHost(GroupHostConfig config, ReplicationPolicy policy, ProposalPolicy proposals,
+      SnapshotFetcher fetcher, CrashPoints crashPoints, MetricRegistry metrics, StartupTimeline timeline,
+      NodeDirectory directory) {
     this.timeline = timeline;
     this.proposals = proposals;
     this.config = config;
@@ -121,6 +136,8 @@ public final class ShardGroupHost implements AutoCloseable {
     this.metrics = metrics;
     this.groupIds = new GroupIds(config.clusterId());
     this.placement = config.placement();
+    this.directory = directory;
+    this.mapView = new ClusterMapView(directory);
     this.removed = new RemovedReplicas(config.dataDir().resolve("shards"));
     for (int s = 0; s < config.shardCount(); s++) {
       shardByGroup.put(groupIds.of(s), s);
@@ -137,7 +154,7 @@ public final class ShardGroupHost implements AutoCloseable {
       metrics.counter(MetricNames.verifyChecks(r.label()));
     }
     metrics.counter(MetricNames.scrubBytes());
-    for (String result : List.of("started", "finished", "failed")) {
+    for (String result : List.of("started", "finished", "failed", "rolled_back")) {
       metrics.counter(MetricNames.replicaMoves(result));
     }
     for (int s = 0; s < config.shardCount(); s++) {
@@ -149,9 +166,7 @@ public final class ShardGroupHost implements AutoCloseable {
 
   /** Opens the stores, starts the Ratis server and joins the shard groups placed on this node. */
   public synchronized void start() throws IOException {
-    List<RaftPeer> peers = config.peers().stream()
-        .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.raftAddress()).build())
-        .toList();
+    List<RaftPeer> peers = config.peers().stream().map(ShardGroupHost::raftPeer).toList();
     if (placement.replicationFactor() < config.replicationFactor()) {
       LOG.warn("node {}: replication factor {} but only {} node(s) in peers: each shard has {} replica(s)",
           config.nodeId(), config.replicationFactor(), peers.size(), placement.replicationFactor());
@@ -176,6 +191,11 @@ public final class ShardGroupHost implements AutoCloseable {
         config.nodeId(), TimeUnit.NANOSECONDS.toMillis(startedNanos), logBytes, logBytes >> 20,
         replayBudget.loadBytesPerSecond() >> 20);
     timeline.reached("raft_started");
+    List<RaftPeer> metaMembers = config.metaMembers().stream().map(ShardGroupHost::raftPeer).toList();
+    if (metaMembers.stream().anyMatch(p -> p.getId().equals(self))) {
+      joinGroup(self, RaftGroup.valueOf(groupIds.meta(), metaMembers)); // the cluster map's group
+    }
+    mapClient = new ClusterMapClient(groupIds.meta(), metaMembers, tlsParameters, config.requestTimeout());
 
     List<RaftClient> clients = new ArrayList<>();
     RaftProperties clientProps = RatisSettings.client(config.requestTimeout());
@@ -212,10 +232,21 @@ public final class ShardGroupHost implements AutoCloseable {
     bootstrapPlacedGroups(self, peers, tlsParameters, toBootstrap);
     raftClient = new RatisShardGroupClient(clients, replicas::get, new LocalDivisions(server, groupIds),
         candidates, config.requestTimeout(), metrics);
+    // Nodes the cluster map adds: their addresses reach every shard's client (after the
+    // listener is in place, so none is missed; adding one twice does nothing).
+    directory.onNewNode(p -> raftClient.addNode(raftPeer(p)));
+    directory.all().stream().filter(p -> !config.peers().contains(p)).forEach(p -> raftClient.addNode(raftPeer(p)));
+    mapView.offer(localMap());
+    mapView.startRefreshing(mapClient, MAP_REFRESH_INTERVAL);
+    if (config.joinAs().isPresent()) {
+      joinCluster(config.joinAs().get());
+    }
     client = new ProposalCoalescer(raftClient, proposals, metrics);
     if (!config.leaderBalanceInterval().isZero()) {
+      // Only while the cluster has the nodes it was created with: once nodes joined or left,
+      // the placement controller spreads leaderships instead (the two would fight).
       balancer = new LeaderBalancer(config.nodeId(), placement, this::leaderOf, this::caughtUp,
-          this::claimLeadership);
+          shard -> creationLayout() && claimLeadership(shard));
       balancer.start(config.leaderBalanceInterval());
     }
     replaySnapshots = new ReplayBudgetSnapshots(replayBudget, config.shardCount(), policy.logPurgeGap(),
@@ -224,6 +255,189 @@ public final class ShardGroupHost implements AutoCloseable {
     LOG.info("node {}: hosting shards {} of the {} of cluster '{}' (replication factor {}) with peers {}",
         config.nodeId(), hostedShards(), config.shardCount(), config.clusterId(), placement.replicationFactor(),
         config.peers());
+  }
+
+  private static RaftPeer raftPeer(PeerAddress p) {
+    return RaftPeer.newBuilder().setId(p.id()).setAddress(p.raftAddress()).build();
+  }
+
+  /** The cluster map as this node's own meta replica has applied it; empty if it holds none. */
+  private io.shardkv.api.internal.v1.ClusterMap localMap() {
+    try {
+      return server.getDivision(groupIds.meta()).getStateMachine() instanceof ClusterMapStateMachine m
+          ? m.map() : ClusterMapRules.empty();
+    } catch (IOException e) {
+      return ClusterMapRules.empty();
+    }
+  }
+
+  /** The meta group's leader as this node's meta replica knows it; empty if it holds none or none is known. */
+  public Optional<String> clusterMapLeader() {
+    try {
+      RaftPeerId leader = server.getDivision(groupIds.meta()).getInfo().getLeaderId();
+      return leader == null ? Optional.empty() : Optional.of(leader.toString());
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Whether this node's meta replica leads the meta group (where the placement controller acts). */
+  private boolean leadsMetaGroup() {
+    try {
+      return server.getDivision(groupIds.meta()).getInfo().isLeader();
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** True while the cluster map lists exactly the nodes the cluster was created with (or none yet). */
+  private boolean creationLayout() {
+    var map = mapView.current();
+    return map.getVersion() == 0 || map.getNodesList().stream().map(n -> n.getId()).sorted().toList()
+        .equals(config.peers().stream().map(PeerAddress::id).sorted().toList());
+  }
+
+  /**
+   * Adds this node (not one of the configured peers) to the cluster map as JOINING, through the
+   * seeds; the placement controller makes it ACTIVE and moves replicas to it. A node that is in
+   * the map already (a restart) carries on if its address is the same.
+   */
+  private void joinCluster(PeerAddress me) throws IOException {
+    long deadline = System.nanoTime() + JOIN_WAIT.toNanos();
+    var entry = io.shardkv.api.internal.v1.MapNode.newBuilder().setId(me.id()).setHost(me.host())
+        .setRaftPort(me.raftPort()).setClientPort(me.clientPort()).build();
+    while (true) {
+      try {
+        var map = mapClient.read();
+        var known = ClusterMapRules.node(map, me.id());
+        if (known.isPresent()) {
+          if (!known.get().getHost().equals(me.host()) || known.get().getRaftPort() != me.raftPort()) {
+            throw new IOException("node id '" + me.id() + "' is in the cluster map with address "
+                + known.get().getHost() + ":" + known.get().getRaftPort() + ", not " + me.raftAddress()
+                + ": give this node another id, or remove the old one (Admin RemoveNode)");
+          }
+          LOG.info("node {}: in the cluster map (version {}) as {}", me.id(), map.getVersion(), known.get().getState());
+          mapView.offer(map);
+          return;
+        }
+        var result = mapClient.submit(io.shardkv.api.internal.v1.MapCommand.newBuilder().setAddNode(entry)
+            .setAtMillis(System.currentTimeMillis()).build());
+        if (result.getRefusal().isEmpty()) {
+          LOG.info("node {}: joined the cluster through the seeds {} (cluster map version {}, JOINING)", me.id(),
+              config.metaMembers().stream().map(PeerAddress::id).toList(), result.getMap().getVersion());
+          mapView.offer(result.getMap());
+          return;
+        }
+        if (map.getVersion() != 0) {
+          throw new IOException("node '" + me.id() + "' cannot join: " + result.getRefusal());
+        }
+      } catch (IOException e) {
+        if (e.getMessage() != null && (e.getMessage().contains("cannot join") || e.getMessage().contains("node id"))) {
+          throw e;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IOException("node '" + me.id() + "' could not reach the cluster map through the seeds "
+              + config.metaMembers() + " within " + JOIN_WAIT.toSeconds() + " s", e);
+        }
+      }
+      try {
+        Thread.sleep(RETRY_SLEEP_MS * 5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while joining", e);
+      }
+    }
+  }
+
+  /**
+   * Starts the placement controller (see {@link PlacementController}) with {@code policy}: it
+   * acts while this node leads the meta group. Valid after {@link #start()}; stopped by {@link #close()}.
+   */
+  public synchronized void startPlacementController(PlacementPolicy policy) {
+    if (server == null || controller != null) {
+      throw new IllegalStateException(server == null ? "host not started" : "controller already started");
+    }
+    List<io.shardkv.api.internal.v1.MapNode> seeds = config.peers().stream()
+        .map(p -> io.shardkv.api.internal.v1.MapNode.newBuilder().setId(p.id()).setHost(p.host())
+            .setRaftPort(p.raftPort()).setClientPort(p.clientPort()).build())
+        .toList();
+    controller = new PlacementController(mapAccess(), currentAdministration(), this::leadsMetaGroup,
+        () -> !creationLayout(), seeds, config.shardCount(),
+        config.replicationFactor(), policy, metrics, System::currentTimeMillis);
+    controller.start();
+  }
+
+  /**
+   * Shard operations through a fresh {@link #administration()} each time, so nodes the map
+   * added since are known.
+   */
+  private PlacementController.Replicas currentAdministration() {
+    return new PlacementController.Replicas() {
+      @Override
+      public void dropStaleReplica(int shard, String node) {
+        administration().dropStaleReplica(shard, node);
+      }
+
+      @Override
+      public List<String> members(int shard) throws IOException {
+        return administration().members(shard);
+      }
+
+      @Override
+      public Optional<String> knownLeader(int shard) {
+        return administration().knownLeader(shard);
+      }
+
+      @Override
+      public List<String> addReplica(int shard, String node) throws IOException {
+        return administration().addReplica(shard, node);
+      }
+
+      @Override
+      public List<String> removeReplica(int shard, String node) throws IOException {
+        return administration().removeReplica(shard, node);
+      }
+
+      @Override
+      public String transferLeader(int shard, String toNode) throws IOException {
+        return administration().transferLeader(shard, toNode);
+      }
+
+      @Override
+      public List<String> nodesUp(List<String> nodes) {
+        return administration().nodesUp(nodes);
+      }
+    };
+  }
+
+  /** The meta group's client, every map it returns also offered to this node's cached view. */
+  private PlacementController.MapAccess mapAccess() {
+    return new PlacementController.MapAccess() {
+      @Override
+      public io.shardkv.api.internal.v1.ClusterMap read() throws IOException {
+        var map = mapClient.read();
+        mapView.offer(map);
+        return map;
+      }
+
+      @Override
+      public io.shardkv.api.internal.v1.MapCommandResult submit(io.shardkv.api.internal.v1.MapCommand command)
+          throws IOException {
+        var result = mapClient.submit(command);
+        mapView.offer(result.getMap());
+        return result;
+      }
+    };
+  }
+
+  /** The cluster map as this node last saw it (version 0 before it has seen one). */
+  public io.shardkv.api.internal.v1.ClusterMap clusterMap() {
+    return mapView.current();
+  }
+
+  /** Reads and changes the cluster map (admin calls). Valid after {@link #start()}. */
+  public ClusterMapClient clusterMapClient() {
+    return mapClient;
   }
 
   /** The placement's members of {@code shard}, in the configured order. */
@@ -343,6 +557,9 @@ public final class ShardGroupHost implements AutoCloseable {
   }
 
   private StateMachine newStateMachine(RaftGroupId groupId) {
+    if (groupId.equals(groupIds.meta())) {
+      return new ClusterMapStateMachine(mapView::offer);
+    }
     Integer shard = shardByGroup.get(groupId);
     if (shard == null) {
       // A group directory of another cluster id (or shard count) under this data dir.
@@ -467,13 +684,21 @@ public final class ShardGroupHost implements AutoCloseable {
     if (server == null) {
       throw new IllegalStateException("host not started");
     }
-    return new ShardAdministration(config, groupIds, server, raftClients, replicas::get, removed);
+    return new ShardAdministration(config, groupIds, server, raftClients, replicas::get, removed, directory.all());
   }
 
-  /** Admin DrainNode: moves replicas off a node (see {@link NodeDrainer}). Valid after {@link #start()}. */
-  public NodeDrainer drainer() {
-    return new NodeDrainer(config.peers().stream().map(PeerAddress::id).toList(), config.shardCount(),
-        administration(), metrics);
+  /**
+   * Admin DrainNode: marks a node DRAINING and waits while the placement controller moves its
+   * replicas off (see {@link NodeDrainer}). Valid after {@link #start()}.
+   */
+  public NodeDrainer drainer() throws IOException {
+    var map = mapClient.read();
+    mapView.offer(map);
+    List<String> nodes = map.getNodesList().stream().map(n -> n.getId()).toList();
+    java.util.Set<String> active = map.getNodesList().stream()
+        .filter(n -> n.getState() == io.shardkv.api.internal.v1.NodeState.ACTIVE).map(n -> n.getId())
+        .collect(java.util.stream.Collectors.toSet());
+    return new NodeDrainer(nodes, active::contains, config.shardCount(), administration(), mapAccess());
   }
 
   /**
@@ -657,6 +882,17 @@ public final class ShardGroupHost implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    if (controller != null) {
+      controller.close();
+    }
+    mapView.close();
+    if (mapClient != null) {
+      try {
+        mapClient.close();
+      } catch (IOException e) {
+        LOG.warn("closing the cluster map client: {}", e.toString());
+      }
+    }
     if (scrubber != null) {
       scrubber.close();
     }

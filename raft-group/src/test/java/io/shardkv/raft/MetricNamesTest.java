@@ -28,7 +28,8 @@ class MetricNamesTest {
     for (String n : new String[] {MetricNames.applySeconds(3), MetricNames.applyBatchOps(3),
         MetricNames.appliedIndex(3), MetricNames.durableAppliedIndex(3), MetricNames.snapshotIndex(3),
         MetricNames.snapshotSizeBytes(3), MetricNames.snapshotSeconds(3), MetricNames.storeMapSizeBytes(3),
-        MetricNames.storeUsedBytes(3), MetricNames.coldStartSeconds()}) {
+        MetricNames.storeUsedBytes(3), MetricNames.coldStartSeconds(),
+        MetricNames.snapshotReceivedBytes(), MetricNames.replicaMoves("rolled_back")}) {
       assertThat(MetricNames.parse(n).base()).matches("shardkv_[a-z]+_[a-z_]+");
     }
   }

@@ -36,7 +36,9 @@ final class AdminAuthInterceptor implements ServerInterceptor {
       AdminGrpc.getTransferLeaderMethod().getFullMethodName(),
       AdminGrpc.getAddReplicaMethod().getFullMethodName(),
       AdminGrpc.getRemoveReplicaMethod().getFullMethodName(),
-      AdminGrpc.getDrainNodeMethod().getFullMethodName());
+      AdminGrpc.getDrainNodeMethod().getFullMethodName(),
+      AdminGrpc.getAddNodeMethod().getFullMethodName(),
+      AdminGrpc.getRemoveNodeMethod().getFullMethodName());
 
   private final Optional<byte[]> token;
   private final List<X500Principal> adminSubjects;

@@ -1,5 +1,22 @@
 package io.shardkv.server;
 
+import io.grpc.Status;
+import io.shardkv.api.internal.v1.ClusterMap;
+import io.shardkv.api.internal.v1.MapCommand;
+import io.shardkv.api.internal.v1.MapCommandResult;
+import io.shardkv.api.internal.v1.MapMove;
+import io.shardkv.api.internal.v1.MapNode;
+import io.shardkv.api.v1.AddNodeRequest;
+import io.shardkv.api.v1.AddNodeResponse;
+import io.shardkv.api.v1.MoveStatus;
+import io.shardkv.api.v1.RemoveNodeRequest;
+import io.shardkv.api.v1.RemoveNodeResponse;
+import io.shardkv.raft.ClusterMapClient;
+import io.shardkv.raft.ClusterMapRules;
+import io.shardkv.raft.GroupHostConfig;
+import java.time.Duration;
+import java.util.Optional;
+
 import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
@@ -53,9 +70,10 @@ import java.util.function.BooleanSupplier;
 final class AdminService extends AdminGrpc.AdminImplBase {
   private static final long PEER_HEALTH_DEADLINE_MS = 1000;
 
+  /** DrainNode waits at most this long (or the call's deadline) for the node to be empty. */
+  private static final Duration DRAIN_WAIT = Duration.ofMinutes(30);
   private final ShardkvConfig config;
   private final ShardGroupHost host;
-  private final ShardAdministration administration;
   private final PeerChannels peers;
   private final AppliedIndexReader minApplied;
   private final BooleanSupplier selfServing;
@@ -64,7 +82,6 @@ final class AdminService extends AdminGrpc.AdminImplBase {
       BooleanSupplier selfServing) {
     this.config = config;
     this.host = host;
-    this.administration = host.administration();
     this.peers = peers;
     this.minApplied = minApplied;
     this.selfServing = selfServing;
@@ -76,11 +93,21 @@ final class AdminService extends AdminGrpc.AdminImplBase {
       ClusterStatusResponse.Builder b = ClusterStatusResponse.newBuilder()
           .setAnsweredBy(config.nodeId())
           .setMinAppliedIndex(minApplied.appliedIndex().map(AppliedIndex::index).orElse(-1L));
+      ClusterMap map = host.clusterMap();
+      b.setMapVersion(map.getVersion());
+      host.clusterMapLeader().ifPresent(b::setMapLeader);
+      long now = System.currentTimeMillis();
+      for (MapMove m : map.getMovesList()) {
+        b.addMoves(MoveStatus.newBuilder().setShard(m.getShard()).setFromNode(m.getFromNode())
+            .setToNode(m.getToNode()).setPhase(m.getPhase().name()).setReason(m.getReason())
+            .setStartedUnixMillis(m.getStartedMillis()).setElapsedMs(Math.max(0, now - m.getStartedMillis())));
+      }
       Map<Integer, ShardReadiness.Status> readiness = host.readiness();
-      List<ReplicaStatus> shards = administration.status();
+      List<ReplicaStatus> shards = host.administration().status();
       for (NodeStatus node : nodeStatuses(readiness)) {
         // Per node, what it holds and leads: the view operators balance by (issue 11).
         NodeStatus.Builder n = node.toBuilder();
+        ClusterMapRules.node(map, node.getNodeId()).ifPresent(m -> n.setState(m.getState().name()));
         for (ReplicaStatus s : shards) {
           if (s.replicas().contains(node.getNodeId())) {
             n.addReplicaShards(s.shard());
@@ -115,10 +142,16 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     out.onCompleted();
   }
 
-  /** Every configured node with its health, asked in parallel with a short deadline. */
+  /**
+   * Every node of the cluster map (before the map exists, every configured peer) with its
+   * health, asked in parallel with a short deadline.
+   */
   private List<NodeStatus> nodeStatuses(Map<Integer, ShardReadiness.Status> readiness) {
+    ClusterMap map = host.clusterMap();
+    List<Peer> known = map.getVersion() == 0 ? config.peers() : map.getNodesList().stream()
+        .map(n -> new Peer(n.getId(), n.getHost(), n.getRaftPort(), n.getClientPort())).toList();
     Map<Peer, ListenableFuture<HealthCheckResponse>> asked = new LinkedHashMap<>();
-    for (Peer p : config.peers()) {
+    for (Peer p : known) {
       if (!p.id().equals(config.nodeId())) {
         asked.put(p, HealthGrpc.newFutureStub(peers.to(p.id()))
             .withDeadlineAfter(PEER_HEALTH_DEADLINE_MS, TimeUnit.MILLISECONDS)
@@ -126,7 +159,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
       }
     }
     List<NodeStatus> nodes = new ArrayList<>();
-    for (Peer p : config.peers()) {
+    for (Peer p : known) {
       String health;
       if (p.id().equals(config.nodeId())) {
         health = selfServing.getAsBoolean() ? "SERVING" : "NOT_SERVING";
@@ -233,7 +266,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   public void transferLeader(TransferLeaderRequest request, StreamObserver<TransferLeaderResponse> out) {
     respond(out, () -> {
       requireNode(request.getToNode(), "to_node");
-      String leader = administration.transferLeader(request.getShard(), request.getToNode());
+      String leader = host.administration().transferLeader(request.getShard(), request.getToNode());
       return TransferLeaderResponse.newBuilder().setLeader(leader).build();
     });
   }
@@ -242,7 +275,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   public void addReplica(AddReplicaRequest request, StreamObserver<AddReplicaResponse> out) {
     respond(out, () -> {
       requireNode(request.getNodeId(), "node_id");
-      List<String> replicas = administration.addReplica(request.getShard(), request.getNodeId());
+      List<String> replicas = host.administration().addReplica(request.getShard(), request.getNodeId());
       return AddReplicaResponse.newBuilder().addAllReplicas(replicas).build();
     });
   }
@@ -280,7 +313,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   public void removeReplica(RemoveReplicaRequest request, StreamObserver<RemoveReplicaResponse> out) {
     respond(out, () -> {
       requireNode(request.getNodeId(), "node_id");
-      List<String> replicas = administration.removeReplica(request.getShard(), request.getNodeId());
+      List<String> replicas = host.administration().removeReplica(request.getShard(), request.getNodeId());
       return RemoveReplicaResponse.newBuilder().addAllReplicas(replicas).build();
     });
   }
@@ -290,11 +323,91 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     respond(out, () -> {
       requireNode(request.getNodeId(), "node_id");
       DrainNodeResponse.Builder b = DrainNodeResponse.newBuilder();
-      for (NodeDrainer.Move m : host.drainer().drain(request.getNodeId())) {
+      for (NodeDrainer.Move m : host.drainer().drain(request.getNodeId(), callTimeLeft(DRAIN_WAIT))) {
         b.addMoves(ReplicaMove.newBuilder().setShard(m.shard()).setFromNode(m.from()).setToNode(m.to()));
       }
       return b.build();
     });
+  }
+
+  @Override
+  public void addNode(AddNodeRequest request, StreamObserver<AddNodeResponse> out) {
+    respond(out, () -> {
+      requireNode(request.getNodeId(), "node_id");
+      if (request.getHost().isBlank()) {
+        throw new IllegalArgumentException("host is required (where the other nodes reach the new node)");
+      }
+      requirePort(request.getRaftPort(), "raft_port");
+      requirePort(request.getClientPort(), "client_port");
+      ClusterMapClient maps = host.clusterMapClient();
+      ClusterMap map = maps.read();
+      Optional<MapNode> existing = ClusterMapRules.node(map, request.getNodeId());
+      if (existing.isPresent()) {
+        throw Status.ALREADY_EXISTS.withDescription("node '" + request.getNodeId() + "' is already a member ("
+            + existing.get().getState() + ", " + existing.get().getHost() + ":" + existing.get().getRaftPort()
+            + "). Nothing was changed").asRuntimeException();
+      }
+      MapCommandResult r = maps.submit(MapCommand.newBuilder().setAtMillis(System.currentTimeMillis())
+          .setAddNode(MapNode.newBuilder().setId(request.getNodeId()).setHost(request.getHost())
+              .setRaftPort(request.getRaftPort()).setClientPort(request.getClientPort())).build());
+      refused(r, "cannot add node '" + request.getNodeId() + "'");
+      return AddNodeResponse.newBuilder().setMapVersion(r.getMap().getVersion()).build();
+    });
+  }
+
+  @Override
+  public void removeNode(RemoveNodeRequest request, StreamObserver<RemoveNodeResponse> out) {
+    respond(out, () -> {
+      String node = request.getNodeId();
+      requireNode(node, "node_id");
+      ClusterMapClient maps = host.clusterMapClient();
+      ClusterMap map = maps.read();
+      if (ClusterMapRules.node(map, node).isEmpty()) {
+        throw Status.NOT_FOUND.withDescription("node '" + node + "' is not in the cluster map (nodes: "
+            + map.getNodesList().stream().map(MapNode::getId).toList() + ")").asRuntimeException();
+      }
+      if (config.peers().stream().limit(GroupHostConfig.META_MEMBERS).anyMatch(p -> p.id().equals(node))) {
+        throw new IllegalStateException("cannot remove " + node + ": it holds the cluster map (the first "
+            + GroupHostConfig.META_MEMBERS + " peers do). Nothing was changed");
+      }
+      List<Integer> holds = new ArrayList<>();
+      ShardAdministration admin = host.administration();
+      for (int s = 0; s < config.shards(); s++) {
+        if (admin.members(s).contains(node)) {
+          holds.add(s);
+        }
+      }
+      if (!holds.isEmpty()) {
+        throw new IllegalStateException("cannot remove " + node + ": it holds replicas of shards " + holds
+            + "; DrainNode it first. Nothing was changed");
+      }
+      MapCommandResult r = maps.submit(MapCommand.newBuilder().setAtMillis(System.currentTimeMillis())
+          .setRemoveNode(node).build());
+      refused(r, "cannot remove " + node);
+      return RemoveNodeResponse.newBuilder().setMapVersion(r.getMap().getVersion()).build();
+    });
+  }
+
+  private static void refused(MapCommandResult r, String what) {
+    if (!r.getRefusal().isEmpty()) {
+      throw new IllegalStateException(what + ": " + r.getRefusal() + ". Nothing was changed");
+    }
+  }
+
+  private static void requirePort(int port, String field) {
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException(field + " must be 1-65535, got " + port);
+    }
+  }
+
+  /** What is left of the call's deadline, at most {@code cap}. */
+  private static Duration callTimeLeft(Duration cap) {
+    io.grpc.Deadline d = io.grpc.Context.current().getDeadline();
+    if (d == null) {
+      return cap;
+    }
+    long ms = d.timeRemaining(TimeUnit.MILLISECONDS);
+    return Duration.ofMillis(Math.max(0, Math.min(ms, cap.toMillis())));
   }
 
   /** The shards a request with {@code all} and {@code shard} fields names: {@code allShards}, or the one in range. */

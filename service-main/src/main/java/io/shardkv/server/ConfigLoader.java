@@ -11,6 +11,7 @@ import io.shardkv.server.ShardkvConfig.RaftSettings;
 import io.shardkv.server.ShardkvConfig.Security;
 import io.shardkv.server.ShardkvConfig.Tls;
 import io.shardkv.raft.GroupHostConfig;
+import io.shardkv.raft.PlacementPolicy;
 import io.shardkv.raft.ScrubPolicy;
 import io.shardkv.raft.ProposalPolicy;
 import io.shardkv.raft.TlsFiles;
@@ -92,6 +93,11 @@ public final class ConfigLoader {
     put(o, "SHARDKV_ADMIN_TOKEN_FILE", "shardkv.security.admin-token-file");
     put(o, "SHARDKV_TLS_ENABLED", "shardkv.security.tls.enabled");
     put(o, "SHARDKV_FIRST_ELECTION_TIMEOUT", "shardkv.raft.first-election-timeout");
+    put(o, "SHARDKV_ADVERTISE_HOST", "shardkv.advertise.host");
+    put(o, "SHARDKV_ADVERTISE_RAFT_PORT", "shardkv.advertise.raft-port");
+    put(o, "SHARDKV_PLACEMENT_CHECK_INTERVAL", "shardkv.placement.check-interval");
+    put(o, "SHARDKV_MAX_CONCURRENT_MOVES", "shardkv.placement.max-concurrent-moves");
+    put(o, "SHARDKV_DOWN_TIMEOUT", "shardkv.placement.down-timeout");
     String peers = env.get("SHARDKV_PEERS");
     if (peers != null && !peers.isBlank()) {
       o.put("shardkv.peers", parsePeersVariable(peers));
@@ -155,8 +161,17 @@ public final class ConfigLoader {
     if (peers.isEmpty()) {
       throw new ConfigError("shardkv.peers: at least one peer is required");
     }
+    Optional<Peer> joinAs = Optional.empty();
     if (!ids.contains(nodeId)) {
-      throw new ConfigError("shardkv.node-id: '" + nodeId + "' is not one of the peers " + ids);
+      // A node added to a running cluster: the peers are the seeds it joins through.
+      String host = c.getString("advertise.host");
+      if (host.isBlank()) {
+        throw new ConfigError("shardkv.node-id: '" + nodeId + "' is not one of the peers " + ids
+            + "; to add it to the running cluster set shardkv.advertise.host (SHARDKV_ADVERTISE_HOST), the address"
+            + " the other nodes reach it at");
+      }
+      joinAs = Optional.of(new Peer(nodeId, host, port("shardkv.advertise.raft-port", c.getInt("advertise.raft-port")),
+          client.port()));
     }
     Config l = c.getConfig("limits");
     Limits limits = new Limits(positive(l, "limits.max-value-bytes"), positive(l, "limits.max-batch-mutations"),
@@ -194,7 +209,17 @@ public final class ConfigLoader {
       throw new ConfigError("shardkv.raft: snapshot-auto-trigger-entries must be >= 1 and log-segment-size >= 1KiB");
     }
     return new ShardkvConfig(clusterId, nodeId, shards, replicationFactor, Path.of(nonBlank(c, "data-dir")), peers, client,
-        metrics, limits, store, raft, security(c.getConfig("security")), scrub(c.getConfig("scrub")));
+        metrics, limits, store, raft, security(c.getConfig("security")), scrub(c.getConfig("scrub")), joinAs,
+        placement(c.getConfig("placement")));
+  }
+
+  private static PlacementPolicy placement(Config p) {
+    try {
+      return new PlacementPolicy(p.getDuration("check-interval"), p.getInt("max-concurrent-moves"),
+          p.getDuration("down-timeout"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigError("shardkv.placement: " + e.getMessage());
+    }
   }
 
   private static ScrubPolicy scrub(Config scrub) {

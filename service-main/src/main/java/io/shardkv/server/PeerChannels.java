@@ -1,5 +1,8 @@
 package io.shardkv.server;
 
+import io.shardkv.raft.NodeDirectory;
+import io.shardkv.raft.PeerAddress;
+
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
@@ -11,22 +14,23 @@ import java.util.concurrent.TimeUnit;
 
 /** Lazily opened gRPC channels to other nodes' client ports (snapshot transfer, peer health). */
 final class PeerChannels implements AutoCloseable {
-  private final Map<String, Peer> peers;
+  private final NodeDirectory nodes;
+  private final int defaultClientPort;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Optional<SslContext> tls;
 
-  PeerChannels(ShardkvConfig config) {
-    this.peers = config.peers().stream().collect(java.util.stream.Collectors.toMap(Peer::id, p -> p));
+  /** @param nodes where each node listens (configured peers and nodes the cluster map added) */
+  PeerChannels(ShardkvConfig config, NodeDirectory nodes) {
+    this.nodes = nodes;
+    this.defaultClientPort = config.client().port();
     this.tls = config.security().tls().map(TlsContexts::client);
   }
 
   ManagedChannel to(String nodeId) {
     return channels.computeIfAbsent(nodeId, id -> {
-      Peer peer = peers.get(id);
-      if (peer == null) {
-        throw new IllegalArgumentException("unknown node '" + id + "'");
-      }
-      NettyChannelBuilder builder = NettyChannelBuilder.forAddress(peer.host(), peer.clientPort());
+      PeerAddress peer = nodes.find(id).orElseThrow(() -> new IllegalArgumentException("unknown node '" + id + "'"));
+      NettyChannelBuilder builder = NettyChannelBuilder.forAddress(peer.host(),
+          peer.clientPort() != 0 ? peer.clientPort() : defaultClientPort);
       if (tls.isPresent()) {
         builder.sslContext(tls.get());
       } else {

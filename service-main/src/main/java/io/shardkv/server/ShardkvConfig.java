@@ -2,6 +2,7 @@ package io.shardkv.server;
 
 import io.shardkv.raft.GroupHostConfig;
 import io.shardkv.raft.PeerAddress;
+import io.shardkv.raft.PlacementPolicy;
 import io.shardkv.raft.ProposalPolicy;
 import io.shardkv.raft.ReplicationPolicy;
 import io.shardkv.raft.ScrubPolicy;
@@ -17,7 +18,7 @@ import io.shardkv.raft.TlsFiles;
  */
 public record ShardkvConfig(String clusterId, String nodeId, int shards, int replicationFactor, Path dataDir,
     List<Peer> peers, Endpoint client, Endpoint metrics, Limits limits, LmdbStoreConfig store,
-    RaftSettings raft, Security security, ScrubPolicy scrub) {
+    RaftSettings raft, Security security, ScrubPolicy scrub, Optional<Peer> joinAs, PlacementPolicy placement) {
 
   /**
    * TLS and admin credentials. {@code tls} empty: plaintext everywhere (as in dev).
@@ -46,15 +47,21 @@ public record ShardkvConfig(String clusterId, String nodeId, int shards, int rep
       long logSegmentBytes, int logPurgeGap, ProposalPolicy proposals, Duration leaderBalanceInterval,
       boolean leaderLeaseReads, Duration maxReplay, Duration firstElectionTimeout) {}
 
+  /** This node: its peers entry, or (a node added to a running cluster) the address it joins with. */
   public Peer self() {
-    return peers.stream().filter(p -> p.id().equals(nodeId)).findFirst().orElseThrow();
+    return joinAs.orElseGet(() -> peers.stream().filter(p -> p.id().equals(nodeId)).findFirst().orElseThrow());
   }
 
   public GroupHostConfig groupHostConfig() {
     return new GroupHostConfig(clusterId, nodeId,
-        peers.stream().map(p -> new PeerAddress(p.id(), p.host(), p.raftPort())).toList(),
+        peers.stream().map(ShardkvConfig::address).toList(),
         shards, dataDir, store, raft.requestTimeout(), security.tls().map(Tls::files),
-        raft.leaderBalanceInterval(), raft.leaderLeaseReads(), raft.firstElectionTimeout(), replicationFactor);
+        raft.leaderBalanceInterval(), raft.leaderLeaseReads(), raft.firstElectionTimeout(), replicationFactor,
+        joinAs.map(ShardkvConfig::address));
+  }
+
+  private static PeerAddress address(Peer p) {
+    return new PeerAddress(p.id(), p.host(), p.raftPort(), p.clientPort());
   }
 
   public ProposalPolicy proposalPolicy() {

@@ -5,6 +5,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.shardkv.raft.GrpcSnapshotFetcher;
+import io.shardkv.raft.NodeDirectory;
 import io.shardkv.raft.ShardGroupHost;
 import io.shardkv.raft.StartupTimeline;
 import io.shardkv.router.KvRouter;
@@ -45,16 +46,22 @@ public final class ShardkvModule extends AbstractModule {
 
   @Provides
   @Singleton
-  PeerChannels peerChannels() {
-    return new PeerChannels(config);
+  NodeDirectory nodeDirectory() {
+    return NodeDirectory.of(config.groupHostConfig());
   }
 
   @Provides
   @Singleton
-  ShardGroupHost shardGroupHost(MetricRegistry metrics, PeerChannels channels) {
+  PeerChannels peerChannels(NodeDirectory nodes) {
+    return new PeerChannels(config, nodes);
+  }
+
+  @Provides
+  @Singleton
+  ShardGroupHost shardGroupHost(MetricRegistry metrics, PeerChannels channels, NodeDirectory nodes) {
     return new ShardGroupHost(config.groupHostConfig(), config.replicationPolicy(), config.proposalPolicy(),
-        new GrpcSnapshotFetcher(config.clusterId(), channels::to, SNAPSHOT_TRANSFER_DEADLINE_SECONDS),
-        crashPoints, metrics, timeline);
+        new GrpcSnapshotFetcher(config.clusterId(), channels::to, SNAPSHOT_TRANSFER_DEADLINE_SECONDS, metrics),
+        crashPoints, metrics, timeline, nodes);
   }
 
   @Provides

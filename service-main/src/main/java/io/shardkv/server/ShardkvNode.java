@@ -78,6 +78,7 @@ public final class ShardkvNode implements AutoCloseable {
     health.setStatus(ADMIN_SERVICE, ServingStatus.NOT_SERVING);
     host.start();
     host.startScrubber(config.scrub());
+    host.startPlacementController(config.placement());
     MinOverShardsReader minApplied = new MinOverShardsReader(host::appliedIndexReaders);
     metrics.gauge("shardkv_node_min_applied_index", () -> () -> minApplied.appliedIndex()
         .map(a -> a.index()).orElse(-1L));

@@ -77,6 +77,33 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aNodeNotAmongThePeersJoinsAtItsAdvertisedAddressAndNeedsOne() {
+    ShardkvConfig seed = new ConfigLoader(Map.of()).load(DEV);
+    assertThat(seed.joinAs()).isEmpty();
+    assertThat(seed.groupHostConfig().joinAs()).isEmpty();
+    ShardkvConfig joiner = new ConfigLoader(Map.of("SHARDKV_NODE_ID", "n4", "SHARDKV_CLIENT_PORT", "7004",
+        "SHARDKV_ADVERTISE_HOST", "10.0.0.4", "SHARDKV_ADVERTISE_RAFT_PORT", "7104")).load(DEV);
+    assertThat(joiner.joinAs()).contains(new ShardkvConfig.Peer("n4", "10.0.0.4", 7104, 7004));
+    assertThat(joiner.self()).isEqualTo(joiner.joinAs().get());
+    assertThat(joiner.peers()).extracting(ShardkvConfig.Peer::id).containsExactly("n1", "n2", "n3");
+    assertThat(joiner.groupHostConfig().self().raftAddress()).isEqualTo("10.0.0.4:7104");
+    assertThat(joiner.groupHostConfig().placement().nodes()).doesNotContain("n4");
+    assertError(Map.of("SHARDKV_NODE_ID", "n4"), "", "shardkv.advertise.host");
+  }
+
+  @Test
+  void placementSettingsComeFromFileOrEnvironmentAndAreChecked() {
+    ShardkvConfig c = new ConfigLoader(Map.of()).load(DEV);
+    assertThat(c.placement()).isEqualTo(io.shardkv.raft.PlacementPolicy.defaults());
+    ShardkvConfig set = new ConfigLoader(Map.of("SHARDKV_MAX_CONCURRENT_MOVES", "1", "SHARDKV_DOWN_TIMEOUT", "5s",
+        "SHARDKV_PLACEMENT_CHECK_INTERVAL", "300ms")).load(DEV);
+    assertThat(set.placement()).isEqualTo(new io.shardkv.raft.PlacementPolicy(java.time.Duration.ofMillis(300), 1,
+        java.time.Duration.ofSeconds(5)));
+    assertError(Map.of(), "shardkv.placement.max-concurrent-moves = 0", "shardkv.placement");
+    assertError(Map.of(), "shardkv.placement.down-timeout = 0s", "shardkv.placement");
+  }
+
+  @Test
   void environmentOverridesTheUsersFile() {
     ShardkvConfig c = new ConfigLoader(Map.of("SHARDKV_NODE_ID", "n2", "SHARDKV_CLIENT_PORT", "7002",
         "SHARDKV_DATA_DIR", "/tmp/x")).load(DEV);

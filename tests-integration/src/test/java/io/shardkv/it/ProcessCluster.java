@@ -43,20 +43,32 @@ final class ProcessCluster implements AutoCloseable {
   private final ManagedChannel[] channels;
   /** Present only behind proxies: then peers are named by host name, resolved per node. */
   private final NetworkFaults faults;
+  /** The first this many nodes are the configured peers; the rest join the running cluster. */
+  private final int seeds;
   private java.util.function.IntFunction<ManagedChannel> channelFactory;
   private final String clusterId = "it-" + UUID.randomUUID().toString().substring(0, 8);
 
   ProcessCluster(Path dir, int size, String extraConfig) throws IOException {
-    this(dir, size, extraConfig, false);
+    this(dir, size, size, extraConfig, false);
+  }
+
+  /**
+   * {@code size} nodes of which only the first {@code seeds} are the configured peers (the
+   * cluster as created); the others join it when started, through those seeds, as nodes added
+   * to a running cluster do.
+   */
+  static ProcessCluster withJoiners(Path dir, int size, int seeds, String extraConfig) throws IOException {
+    return new ProcessCluster(dir, size, seeds, extraConfig, false);
   }
 
   ProcessCluster(Path dir, String extraConfig) throws IOException {
     this(dir, 3, extraConfig);
   }
 
-  private ProcessCluster(Path dir, int size, String extraConfig, boolean proxied) throws IOException {
+  private ProcessCluster(Path dir, int size, int seeds, String extraConfig, boolean proxied) throws IOException {
     this.dir = dir;
     this.size = size;
+    this.seeds = seeds;
     this.extraConfig = extraConfig;
     raftPorts = new int[size];
     clientPorts = new int[size];
@@ -98,7 +110,7 @@ final class ProcessCluster implements AutoCloseable {
    * resolves those names from its own hosts file (see {@link NetworkFaults}).
    */
   static ProcessCluster behindProxies(Path dir, String extraConfig) throws IOException {
-    return new ProcessCluster(dir, 3, extraConfig, true);
+    return new ProcessCluster(dir, 3, 3, extraConfig, true);
   }
 
   /** The network between the nodes; only for a cluster made {@link #behindProxies}. */
@@ -136,7 +148,7 @@ final class ProcessCluster implements AutoCloseable {
 
   private String config(int i) {
     StringBuilder peers = new StringBuilder();
-    for (int p = 0; p < size; p++) {
+    for (int p = 0; p < seeds; p++) {
       String host = faults == null ? "127.0.0.1" : NetworkFaults.hostName(p);
       peers.append("    { id = \"n").append(p + 1).append("\", host = \"").append(host).append("\", raft-port = ")
           .append(raftPorts[p]).append(", client-port = ").append(clientPorts[p]).append(" }\n");
@@ -151,6 +163,7 @@ final class ProcessCluster implements AutoCloseable {
         + "  metrics { host = \"127.0.0.1\", port = " + metricsPorts[i] + " }\n"
         + "  store { sync-mode = \"nometasync\", initial-map-size = 8MiB }\n"
         + "  raft { request-timeout = 10s }\n"
+        + (i < seeds ? "" : "  advertise { host = \"127.0.0.1\", raft-port = " + raftPorts[i] + " }\n")
         + "}\n" + "shardkv {\n" + extraConfig + "\n}\n";
   }
 

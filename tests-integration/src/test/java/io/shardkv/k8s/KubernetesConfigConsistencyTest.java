@@ -60,7 +60,12 @@ class KubernetesConfigConsistencyTest {
     for (JsonNode var : container.path("env")) {
       String name = var.path("name").asText();
       if (var.has("value")) {
-        env.put(name, var.path("value").asText());
+        // Kubernetes expands $(NAME) from the variables defined before this one.
+        String value = var.path("value").asText();
+        for (Map.Entry<String, String> defined : env.entrySet()) {
+          value = value.replace("$(" + defined.getKey() + ")", defined.getValue());
+        }
+        env.put(name, value);
       } else if (var.at("/valueFrom/fieldRef/fieldPath").asText().equals("metadata.name")) {
         env.put(name, podName);
       } else {
@@ -93,6 +98,28 @@ class KubernetesConfigConsistencyTest {
     }
     for (ShardkvConfig config : configs) {
       assertThat(config.peers().stream().map(Peer::id).collect(Collectors.toSet())).isEqualTo(pods);
+    }
+  }
+
+  /**
+   * Scaling the StatefulSet past the peers (docs/kubernetes.md, "Scaling"): a pod whose name is
+   * not a peer loads as a node joining through the peers, at its own name under the headless
+   * Service, on the Raft and client ports the container exposes.
+   */
+  @Test
+  void podsBeyondThePeersJoinAtTheirOwnNameThroughThePeers() throws IOException {
+    for (int ordinal = configs.length; ordinal < configs.length + 2; ordinal++) {
+      ShardkvConfig joiner = loadAs(podName(ordinal));
+      assertThat(joiner.nodeId()).isEqualTo(podName(ordinal));
+      assertThat(joiner.peers()).isEqualTo(configs[0].peers());
+      assertThat(joiner.joinAs()).isPresent();
+      Peer self = joiner.joinAs().get();
+      assertThat(self.host()).isEqualTo(podName(ordinal) + "." + statefulSet.at("/spec/serviceName").asText());
+      assertThat(self.raftPort()).isEqualTo(containerPort("raft"));
+      assertThat(self.clientPort()).isEqualTo(containerPort("grpc"));
+    }
+    for (ShardkvConfig seed : configs) {
+      assertThat(seed.joinAs()).as("a peer pod does not join").isEmpty();
     }
   }
 
