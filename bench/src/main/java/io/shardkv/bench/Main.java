@@ -32,6 +32,7 @@ public final class Main {
         case "restart" -> RestartCommand.run(new Args(rest, FLAGS), System.out);
         case "soak" -> SoakCommand.run(new Args(rest, FLAGS), System.out);
         case "restart-cluster" -> ClusterRestartCommand.run(new Args(rest, FLAGS), System.out);
+        case "rebalance" -> RebalanceCommand.run(new Args(rest, FLAGS), System.out);
         case "jmh" -> org.openjdk.jmh.Main.main(rest.toArray(String[]::new));
         default -> {
           System.err.println(usage());
@@ -62,6 +63,9 @@ public final class Main {
           restart-cluster [--kill all|one] [--runs 3] [--keys 20000] [--value-bytes 1024]
                    [--heap 384m] [--extra-config HOCON] [--dir DIR]
                    (kill -9 all 3 nodes or n2 alone, time the restart to reads and SERVING)
+          rebalance [--data-mib 1024] [--value-bytes 4096] [--shards 8] [--max-concurrent-moves 2]
+                   [--clients 8] [--window 10s] [--heap 768m] [--dir DIR]
+                   (load 3 nodes, start 2 more, time the balancing, bytes moved, write p99 before/during/after)
           jmh      [JMH options, e.g. -f 1 -wi 2 -i 3 StoreApply]
         workload options: --workload put|get|mixed|scan --write-percent 50 --stale
           --clients 16 --channels 4 --value-bytes 1024 --keys 10000 --duration 10s | --count N

@@ -28,6 +28,9 @@ public final class ShardkvCluster implements AutoCloseable {
   private final String heap;
   private final int[] raftPorts;
   private final int[] clientPorts;
+  private final int[] metricsPorts;
+  /** The first this many nodes are the configured peers; the others join the running cluster. */
+  private final int seeds;
   private final LocalProcess[] nodes;
   private final Path tokenFile;
 
@@ -36,15 +39,27 @@ public final class ShardkvCluster implements AutoCloseable {
    * {@code dir}; {@code extraConfig} is HOCON inside {@code shardkv { }} (e.g. raft settings).
    */
   public ShardkvCluster(Path dir, int size, int shards, String heap, String extraConfig) throws IOException {
+    this(dir, size, size, shards, heap, extraConfig);
+  }
+
+  /**
+   * As above, but only the first {@code seeds} nodes are configured peers: the others, when
+   * started, join the running cluster through them (docs/operations.md, "Growing and shrinking").
+   */
+  public ShardkvCluster(Path dir, int size, int seeds, int shards, String heap, String extraConfig)
+      throws IOException {
     this.dir = dir;
     this.size = size;
+    this.seeds = seeds;
     this.heap = heap;
     raftPorts = new int[size];
     clientPorts = new int[size];
+    metricsPorts = new int[size];
     nodes = new LocalProcess[size];
     for (int i = 0; i < size; i++) {
       raftPorts[i] = Ports.free();
       clientPorts[i] = Ports.free();
+      metricsPorts[i] = Ports.free();
     }
     Files.createDirectories(dir);
     tokenFile = dir.resolve("admin-token");
@@ -58,7 +73,7 @@ public final class ShardkvCluster implements AutoCloseable {
 
   private String config(int i, String clusterId, int shards, String extra) {
     StringBuilder peers = new StringBuilder();
-    for (int p = 0; p < size; p++) {
+    for (int p = 0; p < seeds; p++) {
       peers.append("    { id = \"n").append(p + 1).append("\", host = \"127.0.0.1\", raft-port = ")
           .append(raftPorts[p]).append(", client-port = ").append(clientPorts[p]).append(" }\n");
     }
@@ -69,8 +84,8 @@ public final class ShardkvCluster implements AutoCloseable {
         + "  data-dir = \"" + dataDir(i) + "\"\n"
         + "  peers = [\n" + peers + "  ]\n"
         + "  client { host = \"127.0.0.1\", port = " + clientPorts[i] + " }\n"
-        // Port 0: the benchmarks do not scrape metrics, and a fixed port could clash.
-        + "  metrics { host = \"127.0.0.1\", port = 0 }\n"
+        + "  metrics { host = \"127.0.0.1\", port = " + metricsPorts[i] + " }\n"
+        + (i < seeds ? "" : "  advertise { host = \"127.0.0.1\", raft-port = " + raftPorts[i] + " }\n")
         + "  " + extra + "\n"
         + "}\n";
   }
@@ -87,6 +102,11 @@ public final class ShardkvCluster implements AutoCloseable {
   /** The admin bearer token every node accepts. */
   public String adminToken() throws IOException {
     return Files.readString(tokenFile).trim();
+  }
+
+  /** Node {@code i}'s Prometheus endpoint. */
+  public String metricsUrl(int i) {
+    return "http://127.0.0.1:" + metricsPorts[i] + "/metrics";
   }
 
   /** Client addresses "127.0.0.1:port" of every node. */
