@@ -34,7 +34,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClusterRestartCommand {
   private static final int NODES = 3;
-  private static final int SHARDS = 4;
   private static final byte[] PROBE = "probe".getBytes(StandardCharsets.US_ASCII);
 
   private ClusterRestartCommand() {}
@@ -50,6 +49,7 @@ final class ClusterRestartCommand {
     String extraConfig = a.string("extra-config", "");
     String dirName = a.string("dir", "");
     String kill = a.string("kill", "all");
+    int shards = a.integer("shards", 4);
     if (!kill.equals("all") && !kill.equals("one")) {
       throw new IllegalArgumentException("--kill: all or one, got " + kill);
     }
@@ -57,11 +57,11 @@ final class ClusterRestartCommand {
     // n2 for --kill one: it is no node's first in the client address lists.
     List<Integer> restarted = kill.equals("all") ? List.of(0, 1, 2) : List.of(1);
     out.printf("# restart-cluster --kill %s: %d nodes, %d shards, %d keys of %d B, heap %s, extra config '%s'; %d cores, load average %s%n",
-        kill, NODES, SHARDS, keys, valueBytes, heap, extraConfig, Runtime.getRuntime().availableProcessors(), LoadAverage.now());
+        kill, NODES, shards, keys, valueBytes, heap, extraConfig, Runtime.getRuntime().availableProcessors(), LoadAverage.now());
     try (WorkDir work = WorkDir.of(dirName, "shardkv-restart-cluster-");
-        ShardkvCluster cluster = new ShardkvCluster(work.path().resolve("shardkv"), NODES, SHARDS, heap, extraConfig)) {
+        ShardkvCluster cluster = new ShardkvCluster(work.path().resolve("shardkv"), NODES, shards, heap, extraConfig)) {
       cluster.startAll(ClusterSet.START_TIMEOUT);
-      load(cluster, keys, valueBytes);
+      load(cluster, shards, keys, valueBytes);
       // A clean stop and start first, as a cluster that has run before has had: through
       // bin/shardkv that stop writes the JVM class cache every later start uses.
       for (int i = 0; i < NODES; i++) {
@@ -82,14 +82,14 @@ final class ClusterRestartCommand {
   }
 
   /** The probe key every timed read looks for, then {@code keys} values in per-shard batches. */
-  private static void load(ShardkvCluster cluster, int keys, int valueBytes) {
+  private static void load(ShardkvCluster cluster, int shards, int keys, int valueBytes) {
     ManagedChannel channel = channel(cluster.addresses().get(0));
     try {
       KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(channel);
       kv.withDeadlineAfter(30, TimeUnit.SECONDS).put(PutRequest.newBuilder()
           .setKey(ByteString.copyFrom(PROBE)).setValue(ByteString.copyFromUtf8("x")).build());
       ByteString value = ByteString.copyFrom(LoadGenerator.value(valueBytes, 7));
-      ShardBatches batches = new ShardBatches(kv, SHARDS, 128);
+      ShardBatches batches = new ShardBatches(kv, shards, 128);
       for (int i = 0; i < keys; i++) {
         batches.put(Keys.key(i), value);
       }

@@ -60,7 +60,7 @@ public final class Main {
                    [--value-bytes 1024] [--dir DIR]   (kill -9 a node every interval, read back)
           restart  --sizes-gb 0.01,0.02 [--runs 1] [--value-bytes 4096] [--dir DIR] [--csv FILE]
                    [--png FILE] [--no-etcd] [--etcd-max-gb 8] [--heap 1g]
-          restart-cluster [--kill all|one] [--runs 3] [--keys 20000] [--value-bytes 1024]
+          restart-cluster [--kill all|one] [--runs 3] [--shards 4] [--keys 20000] [--value-bytes 1024]
                    [--heap 384m] [--extra-config HOCON] [--dir DIR]
                    (kill -9 all 3 nodes or n2 alone, time the restart to reads and SERVING)
           rebalance [--data-mib 1024] [--value-bytes 4096] [--shards 8] [--max-concurrent-moves 2]

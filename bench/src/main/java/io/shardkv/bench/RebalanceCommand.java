@@ -44,6 +44,7 @@ final class RebalanceCommand {
     Duration window = a.duration("window", "10s");
     String heap = a.string("heap", "768m");
     String dirName = a.string("dir", "");
+    a.rejectUnknown();
     long keys = dataBytes / valueBytes;
     out.printf("rebalance: %d nodes (3 seeds + 2 joining), replication factor 3, %d shards, %d MiB as %d x %d B values,"
         + " max-concurrent-moves %d, probe: %d clients putting 1 KiB values in %d s windows, heap %s; %d cores,"

@@ -18,7 +18,6 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
-import org.apache.ratis.protocol.exceptions.SetConfigurationException;
 import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
 import org.apache.ratis.server.RaftServer;
 import org.slf4j.Logger;
@@ -39,6 +38,13 @@ public final class ShardAdministration implements PlacementController.Replicas {
   private final IntFunction<ShardStateMachine> replicas;
   private final RemovedReplicas removed;
   private final Map<String, RaftPeer> configuredPeers;
+  /**
+   * How long an added replica may take to catch up before the change that counts it commits:
+   * a snapshot of the whole shard goes first, so this is long; a node that stops answering
+   * ends the wait sooner.
+   */
+  private static final java.time.Duration ADD_TIMEOUT = java.time.Duration.ofMinutes(30);
+  private static final long CHANGE_RETRY_PAUSE_MS = 250;
 
   /** @param nodes every node known now (configured peers and nodes the cluster map added) */
   ShardAdministration(GroupHostConfig config, GroupIds groupIds, RaftServer server, List<RaftClient> clients,
@@ -149,7 +155,7 @@ public final class ShardAdministration implements PlacementController.Replicas {
       List<RaftPeer> next = new ArrayList<>(members);
       next.add(peer);
       return next;
-    });
+    }, ADD_TIMEOUT, () -> nodesUp(List.of(nodeId)).isEmpty() ? nodeId + " does not answer" : null);
     LOG.info("shard {}: replica added on {}; replicas now {}", shard, nodeId, after);
     return after;
   }
@@ -158,14 +164,18 @@ public final class ShardAdministration implements PlacementController.Replicas {
    * Commits the configuration {@code change} makes of the shard's current members, as a
    * compare-and-set against the members it was computed from: a view read from a follower that
    * has not yet applied the last change (an AddReplica that just returned) must not undo that
-   * change. On a mismatch, or while another change is under way, it reads again and retries
-   * until the request timeout. {@code change} returns null when there is nothing to do.
+   * change. After any failure it reads the members again and goes on until {@code change} says
+   * there is nothing left to do (the change committed meanwhile: an added replica that needed
+   * longer than one request to catch up), {@code giveUp} says stop, or {@code timeout} passes.
    *
    * @param read the members as the caller just read them (the first attempt starts from them)
+   * @param giveUp checked after each failure: a reason to stop now (e.g. the new replica's node
+   *     stopped answering), or null to go on
    */
   private List<String> changeMembers(int shard, String what, List<RaftPeer> read,
-      UnaryOperator<List<RaftPeer>> change) throws IOException {
-    long deadline = System.nanoTime() + config.requestTimeout().toNanos();
+      UnaryOperator<List<RaftPeer>> change, java.time.Duration timeout,
+      java.util.function.Supplier<String> giveUp) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
     List<RaftPeer> current = read;
     while (true) {
       List<RaftPeer> next = change.apply(current);
@@ -184,15 +194,16 @@ public final class ShardAdministration implements PlacementController.Replicas {
       } catch (IOException e) {
         failure = e;
       }
-      // Members changed meanwhile, or the leader asked is no longer one (it left the group): read again.
-      boolean retry = Causes.include(failure, SetConfigurationException.class)
-          || Causes.include(failure, GroupMismatchException.class);
-      if (!retry || System.nanoTime() > deadline) {
-        throw failure instanceof IOException io ? io : new IOException(what + " failed: " + failure, failure);
+      // Members changed meanwhile, the leader asked left the group or lost its leadership, the
+      // new replica is still catching up (the request timed out, or the leader is staging it
+      // and answers "reconfiguration in progress"): read the members again and carry on.
+      String stop = System.nanoTime() > deadline ? "no change within " + timeout.toSeconds() + " s" : giveUp.get();
+      if (stop != null) {
+        throw new IOException(what + " failed (" + stop + "): " + failure, failure);
       }
-      LOG.debug("shard {}: {}: members changed meanwhile ({}); reading them again", shard, what, failure.toString());
+      LOG.debug("shard {}: {}: not committed yet ({}); reading the members again", shard, what, failure.toString());
       try {
-        Thread.sleep(100);
+        Thread.sleep(CHANGE_RETRY_PAUSE_MS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException(what + ": interrupted", e);
@@ -243,7 +254,7 @@ public final class ShardAdministration implements PlacementController.Replicas {
       List<RaftPeer> next = new ArrayList<>(members);
       next.removeIf(p -> p.getId().equals(peer.getId()));
       return next;
-    });
+    }, config.requestTimeout(), () -> null);
     RaftClient client = clients.get(shard);
     RaftClientReply dropped = client.getGroupManagementApi(peer.getId()).remove(groupIds.of(shard), true, false);
     check(dropped, "drop shard " + shard + "'s group on node " + nodeId
