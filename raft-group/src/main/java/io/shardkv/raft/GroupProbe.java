@@ -32,6 +32,18 @@ final class GroupProbe implements AutoCloseable {
         .build();
   }
 
+  /**
+   * Whether {@code node}'s Raft server answers at all. Asks for its group list, which every
+   * server has: asking for a group it lacks would log a warning there at every probe.
+   */
+  boolean answers(RaftPeerId node) {
+    try {
+      return client.getGroupManagementApi(node).list().isSuccess();
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   GroupBootstrap.Answer ask(RaftPeerId node, RaftGroupId group) {
     try {
       GroupInfoReply info = client.getGroupManagementApi(node).info(group);

@@ -55,8 +55,14 @@ public final class PlacementController implements AutoCloseable {
 
   /** The shard operations it needs (ShardAdministration's). */
   public interface Replicas extends NodeDrainer.Membership {
+    /** Moves the shard's leadership to {@code toNode}, giving up after {@code timeout}. */
+    String transferLeader(int shard, String toNode, java.time.Duration timeout) throws IOException;
+
     /** Drops {@code node}'s copy of {@code shard}'s group, which is no longer a member (best effort). */
     void dropStaleReplica(int shard, String node);
+
+    /** The shards whose group {@code node} has a copy of (one question to it; empty if it does not answer). */
+    Set<Integer> shardsHeldBy(String node);
   }
 
   private final MapAccess map;
@@ -82,6 +88,12 @@ public final class PlacementController implements AutoCloseable {
   private long lastSweepMillis;
   /** How often stale copies are looked for even when no node was seen coming back. */
   private static final long STALE_SWEEP_INTERVAL_MILLIS = 15_000;
+  /**
+   * A leadership transfer gives up after this: the leader refuses writes while it waits for the
+   * target to catch up, so a long wait stalls the shard's writes (seconds, measured in the
+   * rebalance benchmark); a failed transfer is tried again at a later check.
+   */
+  private static final java.time.Duration TRANSFER_TIMEOUT = java.time.Duration.ofSeconds(1);
 
   /**
    * @param seeds the configured peers: the map's nodes when it is created
@@ -179,7 +191,7 @@ public final class PlacementController implements AutoCloseable {
     Set<Integer> resting = Set.copyOf(retryAfter.keySet()); // a shard whose move just failed waits a little
     Set<Integer> notNow = new java.util.HashSet<>(moving);
     notNow.addAll(resting);
-    List<PlacementPlanner.Move> moves = planner.moves(views, members, notNow);
+    List<PlacementPlanner.Move> moves = planner.moves(views, projected(members, current), notNow);
     for (PlacementPlanner.Move m : moves) {
       begin(m);
     }
@@ -191,13 +203,31 @@ public final class PlacementController implements AutoCloseable {
       }
       planner.leaderTransfer(views, members, leaders).ifPresent(t -> {
         try {
-          replicas.transferLeader(t.shard(), t.to());
+          replicas.transferLeader(t.shard(), t.to(), TRANSFER_TIMEOUT);
           LOG.info("placement: shard {} leadership moved from {} to {} (spreading leaders)", t.shard(), t.from(), t.to());
         } catch (IOException | RuntimeException e) {
           LOG.info("placement: shard {} leadership not moved to {}: {}", t.shard(), t.to(), e.toString());
         }
       });
     }
+  }
+
+  /**
+   * The members each shard will have once the moves under way are done: the planner counts
+   * replicas by them, so it does not send a third replica to a node already receiving two (and
+   * then move one back).
+   */
+  private static Map<Integer, List<String>> projected(Map<Integer, List<String>> members, ClusterMap map) {
+    Map<Integer, List<String>> out = new LinkedHashMap<>(members);
+    for (MapMove m : map.getMovesList()) {
+      List<String> after = new ArrayList<>(out.getOrDefault(m.getShard(), List.of()));
+      if (!m.getToNode().isEmpty() && !after.contains(m.getToNode())) {
+        after.add(m.getToNode());
+      }
+      after.remove(m.getFromNode());
+      out.put(m.getShard(), after);
+    }
+    return out;
   }
 
   /** JOINING or DOWN nodes that answer become ACTIVE; ACTIVE ones unreachable past the timeout, DOWN. */
@@ -242,11 +272,12 @@ public final class PlacementController implements AutoCloseable {
    */
   private void sweepStaleReplicas(List<String> up, Map<Integer, List<String>> members, Set<Integer> busy) {
     for (String node : up) {
-      members.forEach((shard, m) -> {
+      for (int shard : replicas.shardsHeldBy(node)) {
+        List<String> m = members.getOrDefault(shard, List.of());
         if (!m.isEmpty() && !m.contains(node) && !busy.contains(shard) && !running.contains(shard)) {
           replicas.dropStaleReplica(shard, node);
         }
-      });
+      }
     }
   }
 
@@ -293,8 +324,8 @@ public final class PlacementController implements AutoCloseable {
         if (!from.isEmpty()) {
           remove(shard, from, to);
         }
+        metrics.counter(MetricNames.replicaMoves("finished")).inc(); // done, whether or not the map says so yet
         end(shard, "finished");
-        metrics.counter(MetricNames.replicaMoves("finished")).inc();
         LOG.info("placement: shard {} move {} -> {} finished in {} ms", shard, from.isEmpty() ? "-" : from,
             to.isEmpty() ? "-" : to, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
       } catch (IOException | RuntimeException e) {
@@ -320,7 +351,7 @@ public final class PlacementController implements AutoCloseable {
       try {
         List<String> others = new ArrayList<>(replicas.members(shard));
         others.remove(from);
-        replicas.transferLeader(shard, !to.isEmpty() ? to : others.get(0));
+        replicas.transferLeader(shard, !to.isEmpty() ? to : others.get(0), TRANSFER_TIMEOUT);
       } catch (IOException | RuntimeException e) {
         LOG.info("placement: shard {} leadership not handed away from {} before removing it: {}", shard, from,
             e.toString());

@@ -38,6 +38,7 @@ public final class ShardAdministration implements PlacementController.Replicas {
   private final IntFunction<ShardStateMachine> replicas;
   private final RemovedReplicas removed;
   private final Map<String, RaftPeer> configuredPeers;
+  private final Map<Integer, List<String>> memberHints;
   /**
    * How long an added replica may take to catch up before the change that counts it commits:
    * a snapshot of the whole shard goes first, so this is long; a node that stops answering
@@ -46,9 +47,16 @@ public final class ShardAdministration implements PlacementController.Replicas {
   private static final java.time.Duration ADD_TIMEOUT = java.time.Duration.ofMinutes(30);
   private static final long CHANGE_RETRY_PAUSE_MS = 250;
 
-  /** @param nodes every node known now (configured peers and nodes the cluster map added) */
+  /**
+   * @param nodes every node known now (configured peers and nodes the cluster map added)
+   * @param memberHints each shard's members as last read from another node, shared between
+   *     instances: asked first, so nodes without the group are rarely asked (each such question
+   *     logs a warning on that node)
+   */
   ShardAdministration(GroupHostConfig config, GroupIds groupIds, RaftServer server, List<RaftClient> clients,
-      IntFunction<ShardStateMachine> replicas, RemovedReplicas removed, List<PeerAddress> nodes) {
+      IntFunction<ShardStateMachine> replicas, RemovedReplicas removed, List<PeerAddress> nodes,
+      Map<Integer, List<String>> memberHints) {
+    this.memberHints = memberHints;
     this.config = config;
     this.groupIds = groupIds;
     this.server = server;
@@ -118,6 +126,7 @@ public final class ShardAdministration implements PlacementController.Replicas {
    * waits for the target to catch up, the leader refuses writes ("stepping down"), so a
    * transfer nobody asked for by hand (the balancer's) must not wait long.
    */
+  @Override
   public String transferLeader(int shard, String toNode, java.time.Duration timeout) throws IOException {
     checkShard(shard);
     if (!ids(currentPeers(shard)).contains(toNode)) {
@@ -332,12 +341,11 @@ public final class ShardAdministration implements PlacementController.Replicas {
 
   @Override
   public List<String> nodesUp(List<String> nodes) {
-    // Any answer about any group, even "not found", means the node's Raft server is up.
+    // Any answer to "which groups do you host" means the node's Raft server is up.
     try (GroupProbe probe = new GroupProbe(List.copyOf(configuredPeers.values()),
         RatisSettings.parameters(config.peerTls()), java.time.Duration.ofSeconds(2))) {
       return nodes.stream().filter(node -> node.equals(config.nodeId())
-          || !(probe.ask(configured(node).getId(), groupIds.of(0)) instanceof GroupBootstrap.Answer.Unreachable))
-          .toList();
+          || probe.answers(configured(node).getId())).toList();
     } catch (IOException e) {
       return nodes.stream().filter(config.nodeId()::equals).toList(); // closing the probe failed: trust only this node
     }
@@ -397,6 +405,29 @@ public final class ShardAdministration implements PlacementController.Replicas {
         .build();
   }
 
+  @Override
+  public java.util.Set<Integer> shardsHeldBy(String nodeId) {
+    RaftPeer peer = configuredPeers.get(nodeId);
+    if (peer == null) {
+      return java.util.Set.of();
+    }
+    try {
+      org.apache.ratis.protocol.GroupListReply list = clients.get(0).getGroupManagementApi(peer.getId()).list();
+      if (!list.isSuccess()) {
+        return java.util.Set.of();
+      }
+      java.util.Set<Integer> held = new java.util.TreeSet<>();
+      for (int s = 0; s < config.shardCount(); s++) {
+        if (list.getGroupIds().contains(groupIds.of(s))) {
+          held.add(s);
+        }
+      }
+      return held;
+    } catch (IOException | RuntimeException e) {
+      return java.util.Set.of();
+    }
+  }
+
   /**
    * Whether {@code peer} has {@code shard}'s group at all: any answer but "not found" says it
    * has, including a failure of a copy Ratis closed (a stale replica whose vote request a
@@ -429,13 +460,18 @@ public final class ShardAdministration implements PlacementController.Replicas {
       return local.getRaftConf().getCurrentPeers();
     }
     IOException last = null;
-    for (RaftPeer p : configuredPeers.values()) {
+    List<String> hinted = memberHints.getOrDefault(shard, List.of());
+    List<RaftPeer> order = new ArrayList<>();
+    hinted.stream().map(configuredPeers::get).filter(java.util.Objects::nonNull).forEach(order::add);
+    configuredPeers.values().stream().filter(p -> !order.contains(p)).forEach(order::add);
+    for (RaftPeer p : order) {
       if (p.getId().toString().equals(config.nodeId())) {
         continue;
       }
       try {
         GroupInfoReply info = clients.get(shard).getGroupManagementApi(p.getId()).info(groupId);
         if (info.isSuccess()) {
+          memberHints.put(shard, ids(info.getGroup().getPeers()));
           return info.getGroup().getPeers();
         }
       } catch (IOException e) {

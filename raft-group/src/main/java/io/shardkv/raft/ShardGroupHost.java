@@ -85,6 +85,8 @@ public final class ShardGroupHost implements AutoCloseable {
   private ReplicaScrubber scrubber;
   private final StartupTimeline timeline;
   private final NodeDirectory directory;
+  /** Each shard's members as last read from another node: asked first next time (see ShardAdministration). */
+  private final Map<Integer, List<String>> memberHints = new ConcurrentHashMap<>();
   private final ClusterMapView mapView;
   private ClusterMapClient mapClient;
   private PlacementController controller;
@@ -379,6 +381,11 @@ public final class ShardGroupHost implements AutoCloseable {
       }
 
       @Override
+      public java.util.Set<Integer> shardsHeldBy(String node) {
+        return administration().shardsHeldBy(node);
+      }
+
+      @Override
       public List<String> members(int shard) throws IOException {
         return administration().members(shard);
       }
@@ -401,6 +408,11 @@ public final class ShardGroupHost implements AutoCloseable {
       @Override
       public String transferLeader(int shard, String toNode) throws IOException {
         return administration().transferLeader(shard, toNode);
+      }
+
+      @Override
+      public String transferLeader(int shard, String toNode, Duration timeout) throws IOException {
+        return administration().transferLeader(shard, toNode, timeout);
       }
 
       @Override
@@ -684,7 +696,8 @@ public final class ShardGroupHost implements AutoCloseable {
     if (server == null) {
       throw new IllegalStateException("host not started");
     }
-    return new ShardAdministration(config, groupIds, server, raftClients, replicas::get, removed, directory.all());
+    return new ShardAdministration(config, groupIds, server, raftClients, replicas::get, removed, directory.all(),
+        memberHints);
   }
 
   /**
