@@ -349,9 +349,12 @@ public final class PlacementController implements AutoCloseable {
   private void remove(int shard, String from, String to) throws IOException {
     if (replicas.knownLeader(shard).filter(from::equals).isPresent()) {
       try {
+        // To a replica that was there before the move: the new one has just caught up and may
+        // still be behind, which fails the transfer, and removing a leader costs an election.
         List<String> others = new ArrayList<>(replicas.members(shard));
         others.remove(from);
-        replicas.transferLeader(shard, !to.isEmpty() ? to : others.get(0), TRANSFER_TIMEOUT);
+        String target = others.stream().filter(n -> !n.equals(to)).findFirst().orElse(to);
+        replicas.transferLeader(shard, target, TRANSFER_TIMEOUT);
       } catch (IOException | RuntimeException e) {
         LOG.info("placement: shard {} leadership not handed away from {} before removing it: {}", shard, from,
             e.toString());
