@@ -494,7 +494,7 @@ public final class ShardAdministration implements PlacementController.Replicas {
   private RaftPeer configured(String nodeId) {
     RaftPeer peer = configuredPeers.get(nodeId);
     if (peer == null) {
-      throw new IllegalArgumentException("node '" + nodeId + "' is neither a configured peer nor in the cluster map "
+      throw new IllegalArgumentException("node '" + nodeId + "' is neither one of the configured peers nor in the cluster map "
           + configuredPeers.keySet().stream().sorted().toList());
     }
     return peer;

@@ -241,7 +241,8 @@ public final class ShardGroupHost implements AutoCloseable {
     mapView.offer(localMap());
     mapView.startRefreshing(mapClient, MAP_REFRESH_INTERVAL);
     if (config.joinAs().isPresent()) {
-      joinCluster(config.joinAs().get());
+      new ClusterJoiner(mapAccess(), JOIN_WAIT).join(config.joinAs().get(),
+          config.metaMembers().stream().map(PeerAddress::id).toList());
     }
     client = new ProposalCoalescer(raftClient, proposals, metrics);
     if (!config.leaderBalanceInterval().isZero()) {
@@ -300,58 +301,6 @@ public final class ShardGroupHost implements AutoCloseable {
   }
 
   /**
-   * Adds this node (not one of the configured peers) to the cluster map as JOINING, through the
-   * seeds; the placement controller makes it ACTIVE and moves replicas to it. A node that is in
-   * the map already (a restart) carries on if its address is the same.
-   */
-  private void joinCluster(PeerAddress me) throws IOException {
-    long deadline = System.nanoTime() + JOIN_WAIT.toNanos();
-    var entry = io.shardkv.api.internal.v1.MapNode.newBuilder().setId(me.id()).setHost(me.host())
-        .setRaftPort(me.raftPort()).setClientPort(me.clientPort()).build();
-    while (true) {
-      try {
-        var map = mapClient.read();
-        var known = ClusterMapRules.node(map, me.id());
-        if (known.isPresent()) {
-          if (!known.get().getHost().equals(me.host()) || known.get().getRaftPort() != me.raftPort()) {
-            throw new IOException("node id '" + me.id() + "' is in the cluster map with address "
-                + known.get().getHost() + ":" + known.get().getRaftPort() + ", not " + me.raftAddress()
-                + ": give this node another id, or remove the old one (Admin RemoveNode)");
-          }
-          LOG.info("node {}: in the cluster map (version {}) as {}", me.id(), map.getVersion(), known.get().getState());
-          mapView.offer(map);
-          return;
-        }
-        var result = mapClient.submit(io.shardkv.api.internal.v1.MapCommand.newBuilder().setAddNode(entry)
-            .setAtMillis(System.currentTimeMillis()).build());
-        if (result.getRefusal().isEmpty()) {
-          LOG.info("node {}: joined the cluster through the seeds {} (cluster map version {}, JOINING)", me.id(),
-              config.metaMembers().stream().map(PeerAddress::id).toList(), result.getMap().getVersion());
-          mapView.offer(result.getMap());
-          return;
-        }
-        if (map.getVersion() != 0) {
-          throw new IOException("node '" + me.id() + "' cannot join: " + result.getRefusal());
-        }
-      } catch (IOException e) {
-        if (e.getMessage() != null && (e.getMessage().contains("cannot join") || e.getMessage().contains("node id"))) {
-          throw e;
-        }
-        if (System.nanoTime() > deadline) {
-          throw new IOException("node '" + me.id() + "' could not reach the cluster map through the seeds "
-              + config.metaMembers() + " within " + JOIN_WAIT.toSeconds() + " s", e);
-        }
-      }
-      try {
-        Thread.sleep(RETRY_SLEEP_MS * 5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while joining", e);
-      }
-    }
-  }
-
-  /**
    * Starts the placement controller (see {@link PlacementController}) with {@code policy}: it
    * acts while this node leads the meta group. Valid after {@link #start()}; stopped by {@link #close()}.
    */
@@ -363,83 +312,16 @@ public final class ShardGroupHost implements AutoCloseable {
         .map(p -> io.shardkv.api.internal.v1.MapNode.newBuilder().setId(p.id()).setHost(p.host())
             .setRaftPort(p.raftPort()).setClientPort(p.clientPort()).build())
         .toList();
-    controller = new PlacementController(mapAccess(), currentAdministration(), this::leadsMetaGroup,
+    controller = new PlacementController(mapAccess(), new FreshAdministration(this::administration),
+        this::leadsMetaGroup,
         () -> !creationLayout(), seeds, config.shardCount(),
         config.replicationFactor(), policy, metrics, System::currentTimeMillis);
     controller.start();
   }
 
-  /**
-   * Shard operations through a fresh {@link #administration()} each time, so nodes the map
-   * added since are known.
-   */
-  private PlacementController.Replicas currentAdministration() {
-    return new PlacementController.Replicas() {
-      @Override
-      public void dropStaleReplica(int shard, String node) {
-        administration().dropStaleReplica(shard, node);
-      }
-
-      @Override
-      public java.util.Set<Integer> shardsHeldBy(String node) {
-        return administration().shardsHeldBy(node);
-      }
-
-      @Override
-      public List<String> members(int shard) throws IOException {
-        return administration().members(shard);
-      }
-
-      @Override
-      public Optional<String> knownLeader(int shard) {
-        return administration().knownLeader(shard);
-      }
-
-      @Override
-      public List<String> addReplica(int shard, String node) throws IOException {
-        return administration().addReplica(shard, node);
-      }
-
-      @Override
-      public List<String> removeReplica(int shard, String node) throws IOException {
-        return administration().removeReplica(shard, node);
-      }
-
-      @Override
-      public String transferLeader(int shard, String toNode) throws IOException {
-        return administration().transferLeader(shard, toNode);
-      }
-
-      @Override
-      public String transferLeader(int shard, String toNode, Duration timeout) throws IOException {
-        return administration().transferLeader(shard, toNode, timeout);
-      }
-
-      @Override
-      public List<String> nodesUp(List<String> nodes) {
-        return administration().nodesUp(nodes);
-      }
-    };
-  }
-
   /** The meta group's client, every map it returns also offered to this node's cached view. */
   private PlacementController.MapAccess mapAccess() {
-    return new PlacementController.MapAccess() {
-      @Override
-      public io.shardkv.api.internal.v1.ClusterMap read() throws IOException {
-        var map = mapClient.read();
-        mapView.offer(map);
-        return map;
-      }
-
-      @Override
-      public io.shardkv.api.internal.v1.MapCommandResult submit(io.shardkv.api.internal.v1.MapCommand command)
-          throws IOException {
-        var result = mapClient.submit(command);
-        mapView.offer(result.getMap());
-        return result;
-      }
-    };
+    return new CachingMapAccess(mapClient, mapView);
   }
 
   /** The cluster map as this node last saw it (version 0 before it has seen one). */

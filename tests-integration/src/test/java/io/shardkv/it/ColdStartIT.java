@@ -85,11 +85,20 @@ class ColdStartIT extends ClusterTest {
     });
   }
 
-  /** The state-machine (snapshot) directories of node {@code node}'s groups. */
+  /**
+   * The state-machine (snapshot) directories of node {@code node}'s shard groups, in shard
+   * order (not the cluster map's group, which takes no snapshots).
+   */
   private java.util.List<Path> groupSmDirs(int node) throws IOException {
-    try (Stream<Path> groups = Files.list(cluster.dataDir(node).resolve("raft"))) {
-      return groups.map(g -> g.resolve("sm")).filter(Files::isDirectory).toList();
+    io.shardkv.raft.GroupIds ids = new io.shardkv.raft.GroupIds(cluster.clusterId());
+    java.util.List<Path> dirs = new java.util.ArrayList<>();
+    for (int s = 0; s < ProcessCluster.SHARDS; s++) {
+      Path sm = cluster.dataDir(node).resolve("raft").resolve(ids.of(s).getUuid().toString()).resolve("sm");
+      if (Files.isDirectory(sm)) {
+        dirs.add(sm);
+      }
     }
+    return dirs;
   }
 
   private Path liveStore(int node, int shard) throws IOException {

@@ -7,6 +7,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
+import io.shardkv.api.v1.AddNodeRequest;
 import io.shardkv.api.v1.AdminGrpc;
 import io.shardkv.api.v1.ClusterStatusRequest;
 import io.shardkv.api.v1.ClusterStatusResponse;
@@ -15,6 +16,8 @@ import io.shardkv.api.v1.DrainNodeResponse;
 import io.shardkv.api.v1.GetRequest;
 import io.shardkv.api.v1.NodeStatus;
 import io.shardkv.api.v1.PutRequest;
+import io.shardkv.api.v1.RemoveNodeRequest;
+import io.shardkv.api.v1.RemoveNodeResponse;
 import io.shardkv.api.v1.ShardStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +35,8 @@ import org.junit.jupiter.api.Test;
  * Shrinking a cluster as an operator would: four node processes, replication factor 3, a writer
  * running throughout; Admin DrainNode empties n4 (each of its replicas re-created elsewhere
  * before it is removed), n4 is killed, and nothing acknowledged is lost. Draining further, when
- * no node is left to take a replica, and draining an unknown node are refused and change nothing.
+ * no node is left to take a replica, and draining an unknown node are refused and change nothing;
+ * so are bad AddNode/RemoveNode calls, and the drained node is then removed from the map.
  */
 class DrainIT extends ClusterTest {
   private static final String TOKEN = "it-admin-token-0123456789abcdef";
@@ -121,8 +125,35 @@ class DrainIT extends ClusterTest {
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
     assertThat(status(0).getShardsList()).extracting(ShardStatus::getReplicasList)
         .isEqualTo(status.getShardsList().stream().map(ShardStatus::getReplicasList).toList());
+
+    // The map: bad calls are refused with a status naming the problem and change nothing; the
+    // drained, stopped n4 can then be removed, once.
+    long version = status(0).getMapVersion();
+    expectRefused(() -> admin(0).addNode(AddNodeRequest.newBuilder().setNodeId("n1").setHost("127.0.0.1")
+        .setRaftPort(1).setClientPort(2).build()), Status.Code.ALREADY_EXISTS, "already a member");
+    expectRefused(() -> admin(0).addNode(AddNodeRequest.newBuilder().setNodeId("n7").setHost("127.0.0.1")
+        .setRaftPort(0).setClientPort(2).build()), Status.Code.INVALID_ARGUMENT, "raft_port");
+    expectRefused(() -> admin(0).removeNode(RemoveNodeRequest.newBuilder().setNodeId("n9").build()),
+        Status.Code.NOT_FOUND, "not in the cluster map");
+    expectRefused(() -> admin(0).removeNode(RemoveNodeRequest.newBuilder().setNodeId("n2").build()),
+        Status.Code.FAILED_PRECONDITION, "holds the cluster map");
+    assertThat(status(0).getMapVersion()).as("refusals change nothing").isEqualTo(version);
+    RemoveNodeResponse removed = admin(0).removeNode(RemoveNodeRequest.newBuilder().setNodeId("n4").build());
+    assertThat(removed.getMapVersion()).isEqualTo(version + 1);
+    Await.until(Duration.ofSeconds(10), "n4 gone from ClusterStatus",
+        () -> status(0).getNodesList().stream().noneMatch(n -> n.getNodeId().equals("n4")));
+    expectRefused(() -> admin(0).removeNode(RemoveNodeRequest.newBuilder().setNodeId("n4").build()),
+        Status.Code.NOT_FOUND, "n4");
     System.out.printf("DrainIT: %d moves, %d writes acknowledged, %d failed (all UNAVAILABLE)%n",
         drained.getMovesCount(), acked.size(), errors.size());
+  }
+
+  private static void expectRefused(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, Status.Code code,
+      String says) {
+    assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+      assertThat(e.getStatus().getCode()).isEqualTo(code);
+      assertThat(e.getStatus().getDescription()).contains(says);
+    });
   }
 
   private AdminGrpc.AdminBlockingStub admin(int node) {

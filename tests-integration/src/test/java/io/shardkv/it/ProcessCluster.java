@@ -167,7 +167,12 @@ final class ProcessCluster implements AutoCloseable {
         + "}\n" + "shardkv {\n" + extraConfig + "\n}\n";
   }
 
-  Path configFile(int i) {
+  /** The cluster id every node's configuration names (group ids derive from it). */
+  String clusterId() {
+    return clusterId;
+  }
+
+    Path configFile(int i) {
     return dir.resolve("n" + (i + 1) + ".conf");
   }
 
