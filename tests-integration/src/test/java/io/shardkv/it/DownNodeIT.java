@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * its share back. Nothing acknowledged is lost.
  */
 class DownNodeIT extends ClusterTest {
-  private static final int SHARDS = 8;
+  private static final int SHARDS = 4;
   private static final int N4 = 3;
 
   @Test
