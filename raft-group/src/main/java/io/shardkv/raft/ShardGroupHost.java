@@ -308,6 +308,11 @@ public final class ShardGroupHost implements AutoCloseable {
     if (server == null || controller != null) {
       throw new IllegalStateException(server == null ? "host not started" : "controller already started");
     }
+    if (!policy.enabled()) {
+      LOG.info("node {}: placement controller off (placement.check-interval = 0): replicas are placed by hand",
+          config.nodeId());
+      return;
+    }
     List<io.shardkv.api.internal.v1.MapNode> seeds = config.peers().stream()
         .map(p -> io.shardkv.api.internal.v1.MapNode.newBuilder().setId(p.id()).setHost(p.host())
             .setRaftPort(p.raftPort()).setClientPort(p.clientPort()).build())

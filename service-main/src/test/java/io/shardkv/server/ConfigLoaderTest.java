@@ -101,6 +101,9 @@ class ConfigLoaderTest {
         java.time.Duration.ofSeconds(5)));
     assertError(Map.of(), "shardkv.placement.max-concurrent-moves = 0", "shardkv.placement");
     assertError(Map.of(), "shardkv.placement.down-timeout = 0s", "shardkv.placement");
+    assertThat(load(Map.of(), "shardkv.placement.check-interval = 0s").placement().enabled())
+        .as("0s turns the controller off").isFalse();
+    assertThat(c.placement().enabled()).isTrue();
   }
 
   @Test

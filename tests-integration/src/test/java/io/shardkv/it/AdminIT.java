@@ -40,10 +40,11 @@ class AdminIT extends ClusterTest {
   void startCluster() throws Exception {
     Path token = dir.resolve("admin-token");
     Files.writeString(token, TOKEN + "\n");
-    // Leaders are moved by hand here, so automatic balancing is off, as an operator who places
-    // leaders would set it (docs/configuration.md).
+    // Leaders and replicas are moved by hand here, so automatic balancing and the placement
+    // controller are off, as an operator who places them would set it (docs/configuration.md):
+    // the controller would add a removed replica straight back.
     cluster = new ProcessCluster(dir, "security.admin-token-file = \"" + token + "\"\n"
-        + "raft.leader-balance-interval = 0s");
+        + "raft.leader-balance-interval = 0s\nplacement.check-interval = 0s");
     cluster.startAll();
   }
 
