@@ -49,9 +49,10 @@ class RemovedReplicaRoutingIT extends ClusterTest {
   void aNodeRemovedFromTheShardItLedStillServesTheShardsKeys() throws Exception {
     Path token = dir.resolve("admin-token");
     Files.writeString(token, TOKEN + "\n");
-    // Leaders stay where they are: the test removes the one it found.
+    // Leaders stay where they are (the test removes the one it found), and the placement
+    // controller stays off so that it does not add the removed replica back.
     cluster = new ProcessCluster(dir, "security.admin-token-file = \"" + token + "\"\n"
-        + "raft.leader-balance-interval = 0s");
+        + "raft.leader-balance-interval = 0s\nplacement.check-interval = 0s");
     cluster.startAll();
     String key = Keys.inShard(SHARD, 1, "routed-").get(0);
     put(0, key, "before");
