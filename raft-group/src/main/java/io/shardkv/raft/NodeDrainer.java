@@ -87,7 +87,7 @@ public final class NodeDrainer {
     for (int s = 0; s < shardCount; s++) {
       before.put(s, membership.members(s));
     }
-    List<Move> plan = plan(node);
+    List<Move> plan = plan(node, before);
     MapCommandResult r = map.submit(MapCommand.newBuilder().setAtMillis(System.currentTimeMillis())
         .setSetState(SetNodeState.newBuilder().setNode(node).setState(NodeState.DRAINING)).build());
     if (!r.getRefusal().isEmpty() && !r.getRefusal().contains("DRAINING already")) {
@@ -124,15 +124,11 @@ public final class NodeDrainer {
     }
   }
 
-  private List<Move> plan(String node) throws IOException {
-    Map<Integer, List<String>> members = new HashMap<>();
+  /** Where each of {@code node}'s replicas can go, given every shard's {@code members}. */
+  private List<Move> plan(String node, Map<Integer, List<String>> members) {
     Map<String, Integer> held = new HashMap<>();
     nodes.forEach(n -> held.put(n, 0));
-    for (int s = 0; s < shardCount; s++) {
-      List<String> m = membership.members(s);
-      members.put(s, m);
-      m.forEach(n -> held.merge(n, 1, Integer::sum));
-    }
+    members.values().forEach(m -> m.forEach(n -> held.merge(n, 1, Integer::sum)));
     List<String> up = membership.nodesUp(nodes.stream().filter(n -> !n.equals(node) && takesReplicas.test(n)).toList());
     List<Move> plan = new ArrayList<>();
     for (int s = 0; s < shardCount; s++) {

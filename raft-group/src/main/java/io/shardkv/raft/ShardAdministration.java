@@ -15,7 +15,6 @@ import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
-import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
@@ -352,8 +351,8 @@ public final class ShardAdministration implements PlacementController.Replicas {
   }
 
   /**
-   * Drops {@code nodeId}'s copy of {@code shard}'s group if it has one and the shard's leader
-   * confirms it is no longer a member: asks first, so nodes without a copy see no failed removal.
+   * Drops {@code nodeId}'s copy of {@code shard}'s group (one {@link #shardsHeldBy} named) if the
+   * shard's leader confirms it is no longer a member.
    */
   @Override
   public void dropStaleReplica(int shard, String nodeId) {
@@ -362,9 +361,6 @@ public final class ShardAdministration implements PlacementController.Replicas {
       return;
     }
     try {
-      if (!holdsCopy(shard, peer)) {
-        return;
-      }
       // Only on the leader's word: a follower's view may not have the configuration that
       // just added this node yet.
       Optional<String> leader = knownLeader(shard);
@@ -426,30 +422,6 @@ public final class ShardAdministration implements PlacementController.Replicas {
     } catch (IOException | RuntimeException e) {
       return java.util.Set.of();
     }
-  }
-
-  /**
-   * Whether {@code peer} has {@code shard}'s group at all: any answer but "not found" says it
-   * has, including a failure of a copy Ratis closed (a stale replica whose vote request a
-   * leader answered with "shut down").
-   */
-  private boolean holdsCopy(int shard, RaftPeer peer) {
-    Throwable failure;
-    try {
-      GroupInfoReply info = clients.get(shard).getGroupManagementApi(peer.getId()).info(groupIds.of(shard));
-      if (info.isSuccess()) {
-        return true;
-      }
-      failure = info.getException();
-    } catch (IOException | RuntimeException e) {
-      failure = e;
-    }
-    String group = groupIds.of(shard).toString();
-    boolean notFound = Causes.of(failure).anyMatch(t -> t instanceof GroupMismatchException
-        || (t.getMessage() != null && t.getMessage().contains(group + " not found")));
-    boolean unreachable = Causes.of(failure).anyMatch(t -> t instanceof java.net.ConnectException
-        || t instanceof org.apache.ratis.protocol.exceptions.TimeoutIOException);
-    return failure != null && !notFound && !unreachable;
   }
 
   /** The group's current members: from the local division if hosted, else from a member. */

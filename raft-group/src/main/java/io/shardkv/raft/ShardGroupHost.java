@@ -334,9 +334,12 @@ public final class ShardGroupHost implements AutoCloseable {
     return mapView.current();
   }
 
-  /** Reads and changes the cluster map (admin calls). Valid after {@link #start()}. */
-  public ClusterMapClient clusterMapClient() {
-    return mapClient;
+  /**
+   * Reads and changes the cluster map (admin calls); every map it returns also refreshes this
+   * node's cached view, so a change shows in ClusterStatus here at once. Valid after {@link #start()}.
+   */
+  public PlacementController.MapAccess clusterMapAccess() {
+    return mapAccess();
   }
 
   /** The placement's members of {@code shard}, in the configured order. */
@@ -592,8 +595,7 @@ public final class ShardGroupHost implements AutoCloseable {
    * replicas off (see {@link NodeDrainer}). Valid after {@link #start()}.
    */
   public NodeDrainer drainer() throws IOException {
-    var map = mapClient.read();
-    mapView.offer(map);
+    var map = mapAccess().read();
     List<String> nodes = map.getNodesList().stream().map(n -> n.getId()).toList();
     java.util.Set<String> active = map.getNodesList().stream()
         .filter(n -> n.getState() == io.shardkv.api.internal.v1.NodeState.ACTIVE).map(n -> n.getId())

@@ -11,7 +11,6 @@ import io.shardkv.api.v1.AddNodeResponse;
 import io.shardkv.api.v1.MoveStatus;
 import io.shardkv.api.v1.RemoveNodeRequest;
 import io.shardkv.api.v1.RemoveNodeResponse;
-import io.shardkv.raft.ClusterMapClient;
 import io.shardkv.raft.ClusterMapRules;
 import io.shardkv.raft.GroupHostConfig;
 import java.time.Duration;
@@ -33,6 +32,7 @@ import io.shardkv.api.v1.DrainNodeResponse;
 import io.shardkv.api.v1.NodeStatus;
 import io.shardkv.api.v1.ReplicaMove;
 import io.shardkv.raft.NodeDrainer;
+import io.shardkv.raft.PlacementController;
 import io.shardkv.api.v1.RemoveReplicaRequest;
 import io.shardkv.api.v1.RemoveReplicaResponse;
 import io.shardkv.api.v1.ShardSnapshot;
@@ -339,7 +339,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
       }
       requirePort(request.getRaftPort(), "raft_port");
       requirePort(request.getClientPort(), "client_port");
-      ClusterMapClient maps = host.clusterMapClient();
+      PlacementController.MapAccess maps = host.clusterMapAccess();
       ClusterMap map = maps.read();
       Optional<MapNode> existing = ClusterMapRules.node(map, request.getNodeId());
       if (existing.isPresent()) {
@@ -360,13 +360,13 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     respond(out, () -> {
       String node = request.getNodeId();
       requireNode(node, "node_id");
-      ClusterMapClient maps = host.clusterMapClient();
+      PlacementController.MapAccess maps = host.clusterMapAccess();
       ClusterMap map = maps.read();
       if (ClusterMapRules.node(map, node).isEmpty()) {
         throw Status.NOT_FOUND.withDescription("node '" + node + "' is not in the cluster map (nodes: "
             + map.getNodesList().stream().map(MapNode::getId).toList() + ")").asRuntimeException();
       }
-      if (config.peers().stream().limit(GroupHostConfig.META_MEMBERS).anyMatch(p -> p.id().equals(node))) {
+      if (config.groupHostConfig().metaMembers().stream().anyMatch(p -> p.id().equals(node))) {
         throw new IllegalStateException("cannot remove " + node + ": it holds the cluster map (the first "
             + GroupHostConfig.META_MEMBERS + " peers do). Nothing was changed");
       }

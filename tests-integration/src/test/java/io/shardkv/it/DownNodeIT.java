@@ -3,16 +3,10 @@ package io.shardkv.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
-import io.shardkv.api.v1.AdminGrpc;
-import io.shardkv.api.v1.ClusterStatusRequest;
 import io.shardkv.api.v1.ClusterStatusResponse;
 import io.shardkv.api.v1.NodeStatus;
-import io.shardkv.api.v1.ShardStatus;
 import java.time.Duration;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,17 +47,7 @@ class DownNodeIT extends ClusterTest {
       cluster.awaitServing(N4);
       Await.until(Duration.ofSeconds(180), "n4 ACTIVE with its share back", () -> {
         ClusterStatusResponse s = status();
-        if (!s.getMovesList().isEmpty() || !node(s, "n4").getState().equals("ACTIVE")) {
-          return false;
-        }
-        Map<String, Integer> held = new TreeMap<>();
-        for (ShardStatus sh : s.getShardsList()) {
-          if (sh.getReplicasCount() != 3) {
-            return false;
-          }
-          sh.getReplicasList().forEach(n -> held.merge(n, 1, Integer::sum));
-        }
-        return held.size() == 4 && held.values().stream().allMatch(n -> Math.abs(n - 3.0 * SHARDS / 4) <= 1.0);
+        return node(s, "n4").getState().equals("ACTIVE") && ClusterLayout.replicasBalanced(s, 4, 3);
       });
       phase("n4 back and balanced", t0);
       writer.stop();
@@ -78,12 +62,11 @@ class DownNodeIT extends ClusterTest {
   }
 
   private ClusterStatusResponse status() {
-    return AdminGrpc.newBlockingStub(cluster.channel(0)).withDeadlineAfter(20, TimeUnit.SECONDS)
-        .clusterStatus(ClusterStatusRequest.getDefaultInstance());
+    return ClusterLayout.status(cluster, 0);
   }
 
   private static NodeStatus node(ClusterStatusResponse status, String id) {
-    return status.getNodesList().stream().filter(n -> n.getNodeId().equals(id)).findFirst().orElseThrow();
+    return ClusterLayout.node(status, id);
   }
 
   private static void phase(String what, long t0) {

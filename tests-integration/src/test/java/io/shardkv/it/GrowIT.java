@@ -3,16 +3,10 @@ package io.shardkv.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
-import io.shardkv.api.v1.AdminGrpc;
-import io.shardkv.api.v1.ClusterStatusRequest;
 import io.shardkv.api.v1.ClusterStatusResponse;
 import io.shardkv.api.v1.NodeStatus;
-import io.shardkv.api.v1.ShardStatus;
 import java.time.Duration;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -76,28 +70,12 @@ class GrowIT extends ClusterTest {
   /** Five ACTIVE nodes, three voters per shard, replicas and leaders per node within one of the mean, no move under way. */
   private boolean balanced() {
     ClusterStatusResponse status = status(0);
-    if (status.getNodesCount() != 5 || !status.getMovesList().isEmpty()
-        || status.getNodesList().stream().anyMatch(n -> !n.getState().equals("ACTIVE"))) {
-      return false;
-    }
-    Map<String, Integer> held = new TreeMap<>();
-    Map<String, Integer> led = new TreeMap<>();
-    for (ShardStatus s : status.getShardsList()) {
-      if (s.getReplicasCount() != 3 || s.getLeader().isEmpty()) {
-        return false;
-      }
-      s.getReplicasList().forEach(n -> held.merge(n, 1, Integer::sum));
-      led.merge(s.getLeader(), 1, Integer::sum);
-    }
-    double meanHeld = 3.0 * SHARDS / 5;
-    double meanLed = (double) SHARDS / 5;
-    return held.size() == 5 && held.values().stream().allMatch(n -> Math.abs(n - meanHeld) <= 1.0)
-        && led.values().stream().allMatch(n -> Math.abs(n - meanLed) <= 1.0);
+    return status.getNodesCount() == 5 && status.getNodesList().stream().allMatch(n -> n.getState().equals("ACTIVE"))
+        && ClusterLayout.replicasBalanced(status, 5, 3) && ClusterLayout.leadersBalanced(status, 5);
   }
 
   private ClusterStatusResponse status(int node) {
-    return AdminGrpc.newBlockingStub(cluster.channel(node)).withDeadlineAfter(30, TimeUnit.SECONDS)
-        .clusterStatus(ClusterStatusRequest.getDefaultInstance());
+    return ClusterLayout.status(cluster, node);
   }
 
   private static void phase(String what, long t0) {

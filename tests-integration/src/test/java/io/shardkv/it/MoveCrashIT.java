@@ -3,9 +3,7 @@ package io.shardkv.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.shardkv.api.v1.AdminGrpc;
-import io.shardkv.api.v1.ClusterStatusRequest;
 import io.shardkv.api.v1.ClusterStatusResponse;
 import io.shardkv.api.v1.MoveStatus;
 import io.shardkv.api.v1.ShardStatus;
@@ -14,9 +12,7 @@ import io.shardkv.api.v1.VerifyShardResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -141,35 +137,12 @@ class MoveCrashIT extends ClusterTest {
   }
 
   private boolean balanced() {
-    ClusterStatusResponse status = status();
-    if (!status.getMovesList().isEmpty()) {
-      return false;
-    }
-    Map<String, Integer> held = new TreeMap<>();
-    for (ShardStatus s : status.getShardsList()) {
-      if (s.getReplicasCount() != 3) {
-        return false;
-      }
-      s.getReplicasList().forEach(n -> held.merge(n, 1, Integer::sum));
-    }
-    return held.size() == 5 && held.values().stream().allMatch(n -> Math.abs(n - 3.0 * SHARDS / 5) <= 1.0);
+    return ClusterLayout.replicasBalanced(status(), 5, 3);
   }
 
   /** ClusterStatus from the first live seed. */
   private ClusterStatusResponse status() {
-    StatusRuntimeException last = null;
-    for (int i = 0; i < 3; i++) {
-      if (!cluster.alive(i)) {
-        continue;
-      }
-      try {
-        return AdminGrpc.newBlockingStub(cluster.channel(i)).withDeadlineAfter(20, TimeUnit.SECONDS)
-            .clusterStatus(ClusterStatusRequest.getDefaultInstance());
-      } catch (StatusRuntimeException e) {
-        last = e;
-      }
-    }
-    throw last != null ? last : new IllegalStateException("no seed alive");
+    return ClusterLayout.status(cluster, 0, 1, 2);
   }
 
   private static String describe(MoveStatus m) {
