@@ -128,6 +128,11 @@ public final class MetricNames {
     return "shardkv_node_replicas";
   }
 
+  /** Gauge: the version of the cluster map this node has cached (0 before it has one). */
+  public static String clusterMapVersion() {
+    return "shardkv_cluster_map_version";
+  }
+
   /** Gauge: shards this node leads. */
   public static String nodeLeaders() {
     return "shardkv_node_leaders";

@@ -129,6 +129,16 @@ public final class ShardGroupHost implements AutoCloseable {
   public ShardGroupHost(GroupHostConfig config, ReplicationPolicy policy, ProposalPolicy proposals,
       SnapshotFetcher fetcher, CrashPoints crashPoints, MetricRegistry metrics, StartupTimeline timeline,
       NodeDirectory directory) {
+    this(config, policy, proposals, fetcher, crashPoints, metrics, timeline, directory, new ClusterMapView(directory));
+  }
+
+  /**
+   * @param mapView this node's cached cluster map (built on {@code directory}), shared with the
+   *     gRPC interceptors that tell peers its version and hear theirs
+   */
+  public ShardGroupHost(GroupHostConfig config, ReplicationPolicy policy, ProposalPolicy proposals,
+      SnapshotFetcher fetcher, CrashPoints crashPoints, MetricRegistry metrics, StartupTimeline timeline,
+      NodeDirectory directory, ClusterMapView mapView) {
     this.timeline = timeline;
     this.proposals = proposals;
     this.config = config;
@@ -139,7 +149,7 @@ public final class ShardGroupHost implements AutoCloseable {
     this.groupIds = new GroupIds(config.clusterId());
     this.placement = config.placement();
     this.directory = directory;
-    this.mapView = new ClusterMapView(directory);
+    this.mapView = mapView;
     this.removed = new RemovedReplicas(config.dataDir().resolve("shards"));
     for (int s = 0; s < config.shardCount(); s++) {
       shardByGroup.put(groupIds.of(s), s);
@@ -149,6 +159,7 @@ public final class ShardGroupHost implements AutoCloseable {
     this.replayBudget = new ReplayBudget(policy.maxReplay());
     registerReadinessGauges();
     metrics.gauge(MetricNames.nodeReplicas(), () -> () -> hostedShards().size());
+    metrics.gauge(MetricNames.clusterMapVersion(), () -> mapView::version);
     metrics.gauge(MetricNames.nodeLeaders(), () -> () -> (int) hostedShards().stream()
         .filter(s -> leaderOf(s).filter(config.nodeId()::equals).isPresent()).count());
     // Present from the start, so dashboards and alerts see zeros rather than no series.
@@ -239,7 +250,7 @@ public final class ShardGroupHost implements AutoCloseable {
     directory.onNewNode(p -> raftClient.addNode(raftPeer(p)));
     directory.all().stream().filter(p -> !config.peers().contains(p)).forEach(p -> raftClient.addNode(raftPeer(p)));
     mapView.offer(localMap());
-    mapView.startRefreshing(mapClient, MAP_REFRESH_INTERVAL);
+    mapView.startRefreshing(mapClient::read, MAP_REFRESH_INTERVAL);
     if (config.joinAs().isPresent()) {
       new ClusterJoiner(mapAccess(), JOIN_WAIT).join(config.joinAs().get(),
           config.metaMembers().stream().map(PeerAddress::id).toList());

@@ -1,5 +1,6 @@
 package io.shardkv.server;
 
+import io.shardkv.raft.ClusterMapView;
 import io.shardkv.raft.NodeDirectory;
 import io.shardkv.raft.PeerAddress;
 
@@ -12,16 +13,24 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-/** Lazily opened gRPC channels to other nodes' client ports (snapshot transfer, peer health). */
+/**
+ * Lazily opened gRPC channels to other nodes' client ports (snapshot transfer, peer health).
+ * Each answer's cluster map version reaches this node's {@link ClusterMapView}.
+ */
 final class PeerChannels implements AutoCloseable {
   private final NodeDirectory nodes;
   private final int defaultClientPort;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Optional<SslContext> tls;
+  private final ClusterMapView mapView;
 
-  /** @param nodes where each node listens (configured peers and nodes the cluster map added) */
-  PeerChannels(ShardkvConfig config, NodeDirectory nodes) {
+  /**
+   * @param nodes where each node listens (configured peers and nodes the cluster map added)
+   * @param mapView told of the map version every peer's answer carries
+   */
+  PeerChannels(ShardkvConfig config, NodeDirectory nodes, ClusterMapView mapView) {
     this.nodes = nodes;
+    this.mapView = mapView;
     this.defaultClientPort = config.client().port();
     this.tls = config.security().tls().map(TlsContexts::client);
   }
@@ -36,7 +45,7 @@ final class PeerChannels implements AutoCloseable {
       } else {
         builder.usePlaintext();
       }
-      return builder.build();
+      return builder.intercept(MapVersionExchange.hearing(mapView::heardOf)).build();
     });
   }
 

@@ -5,6 +5,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.shardkv.raft.GrpcSnapshotFetcher;
+import io.shardkv.raft.ClusterMapView;
 import io.shardkv.raft.NodeDirectory;
 import io.shardkv.raft.ShardGroupHost;
 import io.shardkv.raft.StartupTimeline;
@@ -52,16 +53,23 @@ public final class ShardkvModule extends AbstractModule {
 
   @Provides
   @Singleton
-  PeerChannels peerChannels(NodeDirectory nodes) {
-    return new PeerChannels(config, nodes);
+  ClusterMapView clusterMapView(NodeDirectory nodes) {
+    return new ClusterMapView(nodes);
   }
 
   @Provides
   @Singleton
-  ShardGroupHost shardGroupHost(MetricRegistry metrics, PeerChannels channels, NodeDirectory nodes) {
+  PeerChannels peerChannels(NodeDirectory nodes, ClusterMapView mapView) {
+    return new PeerChannels(config, nodes, mapView);
+  }
+
+  @Provides
+  @Singleton
+  ShardGroupHost shardGroupHost(MetricRegistry metrics, PeerChannels channels, NodeDirectory nodes,
+      ClusterMapView mapView) {
     return new ShardGroupHost(config.groupHostConfig(), config.replicationPolicy(), config.proposalPolicy(),
         new GrpcSnapshotFetcher(config.clusterId(), channels::to, SNAPSHOT_TRANSFER_DEADLINE_SECONDS, metrics),
-        crashPoints, metrics, timeline, nodes);
+        crashPoints, metrics, timeline, nodes, mapView);
   }
 
   @Provides

@@ -90,6 +90,8 @@ public final class ShardkvNode implements AutoCloseable {
     config.security().tls().ifPresent(tls -> builder.sslContext(TlsContexts.server(tls)));
     server = builder
         .executor(grpcExecutor)
+        // Every answer tells the asker which cluster map version this node has (peers catch up on it).
+        .intercept(MapVersionExchange.telling(() -> host.clusterMap().getVersion()))
         .maxInboundMessageSize(config.limits().maxValueBytes() * 2 + (1 << 20))
         // Requests that are not valid protobuf: INVALID_ARGUMENT, after the interceptors (metrics, credentials).
         .addService(ServerInterceptors.intercept(MalformedRequests.refusedAsInvalidArgument(kvService.get().bindService()),

@@ -67,6 +67,25 @@ class PlacementIT extends ClusterTest {
     });
 
     phase("leaders balanced", t0);
+    // Every node has the same map, says so in its gauge, and tells each asker its version in the
+    // shardkv-map-version header (how peers learn of a newer map from each other's answers).
+    long mapVersion = status(0).getMapVersion();
+    assertThat(mapVersion).isPositive();
+    Await.until(Duration.ofSeconds(30), "every node on map version " + mapVersion, () -> {
+      for (int i = 0; i < NODES; i++) {
+        try {
+          if (cluster.metric(i, "shardkv_cluster_map_version") != mapVersion || mapVersionHeader(i) != mapVersion) {
+            return false;
+          }
+        } catch (java.io.IOException e) {
+          return false;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+      return true;
+    });
     // Data: each node stores the shards it holds, about 3/5 of one copy of everything.
     double[] used = new double[NODES];
     double total = 0;
@@ -155,6 +174,17 @@ class PlacementIT extends ClusterTest {
     assertThat(failures).as("every put through every node acknowledged").isEmpty();
     assertThat(written).hasSize(KEYS);
     return written;
+  }
+
+  /** The shardkv-map-version header of node {@code node}'s answer to a health check. */
+  private long mapVersionHeader(int node) {
+    java.util.concurrent.atomic.AtomicReference<io.grpc.Metadata> headers = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<io.grpc.Metadata> trailers = new java.util.concurrent.atomic.AtomicReference<>();
+    io.grpc.health.v1.HealthGrpc.newBlockingStub(cluster.channel(node))
+        .withInterceptors(io.grpc.stub.MetadataUtils.newCaptureMetadataInterceptor(headers, trailers))
+        .withDeadlineAfter(10, TimeUnit.SECONDS).check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance());
+    String v = headers.get().get(io.grpc.Metadata.Key.of("shardkv-map-version", io.grpc.Metadata.ASCII_STRING_MARSHALLER));
+    return v == null ? -1 : Long.parseLong(v);
   }
 
   private ClusterStatusResponse status(int node) {
