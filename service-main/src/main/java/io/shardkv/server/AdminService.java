@@ -27,7 +27,11 @@ import io.shardkv.api.v1.AdminGrpc;
 import io.shardkv.api.v1.ClusterStatusRequest;
 import io.shardkv.api.v1.ClusterStatusResponse;
 import io.shardkv.api.v1.ColdStart;
+import io.shardkv.api.internal.v1.NodeState;
+import io.shardkv.api.internal.v1.SetNodeState;
 import io.shardkv.api.v1.DrainNodeRequest;
+import io.shardkv.api.v1.UndrainNodeRequest;
+import io.shardkv.api.v1.UndrainNodeResponse;
 import io.shardkv.api.v1.DrainNodeResponse;
 import io.shardkv.api.v1.NodeStatus;
 import io.shardkv.api.v1.ReplicaMove;
@@ -362,10 +366,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
       requireNode(node, "node_id");
       PlacementController.MapAccess maps = host.clusterMapAccess();
       ClusterMap map = maps.read();
-      if (ClusterMapRules.node(map, node).isEmpty()) {
-        throw Status.NOT_FOUND.withDescription("node '" + node + "' is not in the cluster map (nodes: "
-            + map.getNodesList().stream().map(MapNode::getId).toList() + ")").asRuntimeException();
-      }
+      member(map, node);
       if (config.groupHostConfig().metaMembers().stream().anyMatch(p -> p.id().equals(node))) {
         throw new IllegalStateException("cannot remove " + node + ": it holds the cluster map (the first "
             + GroupHostConfig.META_MEMBERS + " peers do). Nothing was changed");
@@ -386,6 +387,32 @@ final class AdminService extends AdminGrpc.AdminImplBase {
       refused(r, "cannot remove " + node);
       return RemoveNodeResponse.newBuilder().setMapVersion(r.getMap().getVersion()).build();
     });
+  }
+
+  @Override
+  public void undrainNode(UndrainNodeRequest request, StreamObserver<UndrainNodeResponse> out) {
+    respond(out, () -> {
+      String node = request.getNodeId();
+      requireNode(node, "node_id");
+      PlacementController.MapAccess maps = host.clusterMapAccess();
+      ClusterMap map = maps.read();
+      MapNode n = member(map, node);
+      if (n.getState() != NodeState.DRAINING) {
+        throw new IllegalStateException("cannot undrain " + node + ": it is " + n.getState()
+            + ", not DRAINING. Nothing was changed");
+      }
+      MapCommandResult r = maps.submit(MapCommand.newBuilder().setAtMillis(System.currentTimeMillis())
+          .setSetState(SetNodeState.newBuilder().setNode(node).setState(NodeState.ACTIVE)).build());
+      refused(r, "cannot undrain " + node);
+      return UndrainNodeResponse.newBuilder().setMapVersion(r.getMap().getVersion()).build();
+    });
+  }
+
+  /** Node {@code node} of {@code map}, or NOT_FOUND naming the nodes there are. */
+  private static MapNode member(ClusterMap map, String node) {
+    return ClusterMapRules.node(map, node).orElseThrow(() -> Status.NOT_FOUND.withDescription("node '" + node
+        + "' is not in the cluster map (nodes: " + map.getNodesList().stream().map(MapNode::getId).toList() + ")")
+        .asRuntimeException());
   }
 
   private static void refused(MapCommandResult r, String what) {

@@ -18,6 +18,7 @@ import io.shardkv.api.v1.NodeStatus;
 import io.shardkv.api.v1.PutRequest;
 import io.shardkv.api.v1.RemoveNodeRequest;
 import io.shardkv.api.v1.RemoveNodeResponse;
+import io.shardkv.api.v1.UndrainNodeRequest;
 import io.shardkv.api.v1.ShardStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Shrinking a cluster as an operator would: four node processes, replication factor 3, a writer
  * running throughout; Admin DrainNode empties n4 (each of its replicas re-created elsewhere
- * before it is removed), n4 is killed, and nothing acknowledged is lost. Draining further, when
+ * before it is removed), UndrainNode gives it its share back, a second drain empties it again,
+ * n4 is killed, and nothing acknowledged is lost. Draining further, when
  * no node is left to take a replica, and draining an unknown node are refused and change nothing;
  * so are bad AddNode/RemoveNode calls, and the drained node is then removed from the map.
  */
@@ -74,6 +76,27 @@ class DrainIT extends ClusterTest {
     }
     Await.until(Duration.ofSeconds(60), "writes acknowledged before the drain", () -> acked.size() >= 100);
 
+    DrainNodeResponse first = admin(0).drainNode(DrainNodeRequest.newBuilder().setNodeId("n4").build());
+    assertThat(first.getMovesList()).isNotEmpty()
+        .allMatch(m -> m.getFromNode().equals("n4") && !m.getToNode().equals("n4"));
+    assertThat(node(status(0), "n4").getReplicaShardsList()).isEmpty();
+
+    // Undrain: only a DRAINING node, refusals change nothing; n4 then gets its share back.
+    long drainingVersion = status(0).getMapVersion();
+    expectRefused(() -> admin(0).undrainNode(UndrainNodeRequest.newBuilder().setNodeId("n2").build()),
+        Status.Code.FAILED_PRECONDITION, "not DRAINING");
+    expectRefused(() -> admin(0).undrainNode(UndrainNodeRequest.newBuilder().setNodeId("n9").build()),
+        Status.Code.NOT_FOUND, "not in the cluster map");
+    expectRefused(() -> admin(0).undrainNode(UndrainNodeRequest.newBuilder().build()),
+        Status.Code.INVALID_ARGUMENT, "node_id");
+    assertThat(status(0).getMapVersion()).as("refusals change nothing").isEqualTo(drainingVersion);
+    assertThat(admin(0).undrainNode(UndrainNodeRequest.newBuilder().setNodeId("n4").build()).getMapVersion())
+        .isGreaterThan(drainingVersion);
+    assertThat(node(status(0), "n4").getState()).isEqualTo("ACTIVE");
+    Await.until(Duration.ofSeconds(120), "n4 given its share back after the undrain",
+        () -> ClusterLayout.replicasBalanced(status(0), 4, 3));
+    double finishedBefore = movesFinished();
+
     DrainNodeResponse drained = admin(0).drainNode(DrainNodeRequest.newBuilder().setNodeId("n4").build());
     assertThat(drained.getMovesList()).isNotEmpty()
         .allMatch(m -> m.getFromNode().equals("n4") && !m.getToNode().equals("n4"));
@@ -92,17 +115,8 @@ class DrainIT extends ClusterTest {
     assertThat(node(status, "n4").getReplicaShardsList()).isEmpty();
     // Counted by the placement controller on the meta group's leader, as each move ends: a
     // moment after the drained replica is gone, which is when DrainNode answers.
-    Await.until(Duration.ofSeconds(30), "every move of the drain counted as finished", () -> {
-      double finished = 0;
-      try {
-        for (int i = 0; i < 3; i++) {
-          finished += cluster.metric(i, "shardkv_replica_moves_total", "result", "finished");
-        }
-      } catch (java.io.IOException | InterruptedException e) {
-        return false;
-      }
-      return finished == drained.getMovesCount();
-    });
+    Await.until(Duration.ofSeconds(30), "every move of the drain counted as finished",
+        () -> movesFinished() == finishedBefore + drained.getMovesCount());
     assertThat(node(status, "n4").getState()).isEqualTo("DRAINING");
     assertThat(errors).as("errors while draining (%d of %d writes)", errors.size(), acked.size() + errors.size())
         .allMatch(c -> c == Status.Code.UNAVAILABLE);
@@ -146,6 +160,22 @@ class DrainIT extends ClusterTest {
         Status.Code.NOT_FOUND, "n4");
     System.out.printf("DrainIT: %d moves, %d writes acknowledged, %d failed (all UNAVAILABLE)%n",
         drained.getMovesCount(), acked.size(), errors.size());
+  }
+
+  /** Moves finished, summed over the meta group's nodes (each counts those it ran as leader); -1 if one cannot be read. */
+  private double movesFinished() {
+    double finished = 0;
+    try {
+      for (int i = 0; i < 3; i++) {
+        finished += cluster.metric(i, "shardkv_replica_moves_total", "result", "finished");
+      }
+    } catch (java.io.IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+    return finished;
   }
 
   private static void expectRefused(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, Status.Code code,
