@@ -50,8 +50,8 @@ class OperationsDocIT extends ClusterTest {
     // The page must show a command for every Admin call and for the health service.
     assertThat(methods).contains("list", "shardkv.v1.Admin/ClusterStatus", "shardkv.v1.Admin/TakeSnapshot",
         "shardkv.v1.Admin/TransferLeader", "shardkv.v1.Admin/AddReplica", "shardkv.v1.Admin/RemoveReplica",
-        "shardkv.v1.Admin/VerifyShard", "shardkv.v1.Admin/DrainNode",
-        "grpc.health.v1.Health/Check");
+        "shardkv.v1.Admin/VerifyShard", "shardkv.v1.Admin/DrainNode", "shardkv.v1.Admin/AddNode",
+        "shardkv.v1.Admin/RemoveNode", "shardkv.v1.Admin/UndrainNode", "grpc.health.v1.Health/Check");
 
     for (GrpcurlReplay.Command c : commands) {
       GrpcurlReplay.Result r = GrpcurlReplay.run(c, address -> cluster.channel(nodeAt(address)));
