@@ -39,8 +39,7 @@ final class ClusterJoiner {
   /** Joins {@code me} (see the class comment); {@code seeds} only name the seeds in the log. */
   void join(PeerAddress me, List<String> seeds) throws IOException {
     long deadline = System.nanoTime() + wait.toNanos();
-    MapNode entry = MapNode.newBuilder().setId(me.id()).setHost(me.host()).setRaftPort(me.raftPort())
-        .setClientPort(me.clientPort()).build();
+    MapNode entry = me.toMapNode();
     while (true) {
       try {
         ClusterMap current = map.read();

@@ -53,7 +53,7 @@ public final class NodeDirectory {
     List<PeerAddress> added = new ArrayList<>();
     synchronized (this) {
       for (MapNode n : map.getNodesList()) {
-        PeerAddress address = new PeerAddress(n.getId(), n.getHost(), n.getRaftPort(), n.getClientPort());
+        PeerAddress address = PeerAddress.of(n);
         PeerAddress before = nodes.get(n.getId());
         if (before == null || (before.clientPort() == 0 && address.clientPort() != 0)) {
           nodes.put(n.getId(), address);

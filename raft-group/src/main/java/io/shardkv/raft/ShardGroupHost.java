@@ -324,10 +324,7 @@ public final class ShardGroupHost implements AutoCloseable {
           config.nodeId());
       return;
     }
-    List<io.shardkv.api.internal.v1.MapNode> seeds = config.peers().stream()
-        .map(p -> io.shardkv.api.internal.v1.MapNode.newBuilder().setId(p.id()).setHost(p.host())
-            .setRaftPort(p.raftPort()).setClientPort(p.clientPort()).build())
-        .toList();
+    List<io.shardkv.api.internal.v1.MapNode> seeds = config.peers().stream().map(PeerAddress::toMapNode).toList();
     controller = new PlacementController(mapAccess(), new FreshAdministration(this::administration),
         this::leadsMetaGroup,
         () -> !creationLayout(), seeds, config.shardCount(),

@@ -172,7 +172,7 @@ final class ProcessCluster implements AutoCloseable {
     return clusterId;
   }
 
-    Path configFile(int i) {
+  Path configFile(int i) {
     return dir.resolve("n" + (i + 1) + ".conf");
   }
 
