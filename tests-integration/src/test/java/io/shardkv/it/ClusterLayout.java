@@ -61,6 +61,20 @@ final class ClusterLayout {
         && withinOneOfMean(held.values(), (double) replicationFactor * status.getShardsCount() / nodes);
   }
 
+  /**
+   * {@link #replicasBalanced}, and no node holds two replicas more than another: where the
+   * placement controller stops moving replicas (within one of the mean can still leave 4 and 2
+   * around a mean of 3, which it evens out).
+   */
+  static boolean replicasSettled(ClusterStatusResponse status, int nodes, int replicationFactor) {
+    if (!replicasBalanced(status, nodes, replicationFactor)) {
+      return false;
+    }
+    Map<String, Integer> held = new TreeMap<>();
+    status.getShardsList().forEach(s -> s.getReplicasList().forEach(n -> held.merge(n, 1, Integer::sum)));
+    return java.util.Collections.max(held.values()) - java.util.Collections.min(held.values()) <= 1;
+  }
+
   /** Every shard has a leader, and each node leads a number of shards within one of the mean. */
   static boolean leadersBalanced(ClusterStatusResponse status, int nodes) {
     Map<String, Integer> led = new TreeMap<>();
