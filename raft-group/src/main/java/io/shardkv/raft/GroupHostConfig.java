@@ -129,6 +129,11 @@ public record GroupHostConfig(String clusterId, String nodeId, List<PeerAddress>
     return joinAs.orElseGet(() -> peers.stream().filter(p -> p.id().equals(nodeId)).findFirst().orElseThrow());
   }
 
+  /** Ratis's storage root: one directory per group below it, each with its log segments. */
+  public Path raftDir() {
+    return dataDir.resolve("raft");
+  }
+
   /** The nodes that hold the cluster map: the first {@link #META_MEMBERS} peers, in order. */
   public List<PeerAddress> metaMembers() {
     return peers.subList(0, Math.min(META_MEMBERS, peers.size()));

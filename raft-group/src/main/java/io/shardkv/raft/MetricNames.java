@@ -186,6 +186,14 @@ public final class MetricNames {
     return "shardkv_replay_estimate_seconds";
   }
 
+  /**
+   * Gauge: bytes of every group's Raft log segments on this node's disk (the cluster map's
+   * included): what a restart loads before the node serves, and what the replay budget bounds.
+   */
+  public static String raftLogLoadBytes() {
+    return "shardkv_raft_log_load_bytes";
+  }
+
   /** Gauge: bytes of the shard's Raft log segments on this node's disk (-1 unknown). */
   public static String raftLogBytes(int shard) {
     return shard("shardkv_raft_log_retained_bytes", shard);

@@ -27,7 +27,7 @@ final class RatisSettings {
 
   static RaftProperties server(GroupHostConfig config, ReplicationPolicy policy) {
     RaftProperties p = new RaftProperties();
-    RaftServerConfigKeys.setStorageDir(p, List.of(config.dataDir().resolve("raft").toFile()));
+    RaftServerConfigKeys.setStorageDir(p, List.of(config.raftDir().toFile()));
     // gRPC transport with the notify-install livelock fix (see ShardkvRpcType).
     RaftConfigKeys.Rpc.setType(p, new ShardkvRpcType());
     GrpcConfigKeys.Server.setHost(p, config.self().host());

@@ -10,14 +10,16 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntFunction;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Checks this node's retained Raft log against the {@link ReplayBudget} every interval. A
- * restart loads every hosted shard's log before the node serves, so the budget bounds their
- * sum: while it is exceeded, the shard with the most purgeable log (closed segments; the open
- * one never purges) is snapshotted, which lets Ratis purge it. One such snapshot at a time,
+ * restart loads every group's log on the node before it serves (the cluster map's too, which no
+ * snapshot purges), so the budget bounds their sum: while it is exceeded, the shard with the
+ * most purgeable log (closed segments; the open one never purges) is snapshotted, which lets
+ * Ratis purge it. One such snapshot at a time,
  * and none for a shard that has not applied the log purge gap past its last snapshot (Ratis
  * would purge nothing, and snapshotting again would only copy the store once more).
  */
@@ -38,6 +40,7 @@ final class ReplayBudgetSnapshots implements AutoCloseable {
   private final int shards;
   private final long purgeGap;
   private final IntFunction<Optional<Tail>> tails;
+  private final LongSupplier nodeLogBytes;
   private final IntFunction<CompletableFuture<?>> snapshot;
   private final AtomicBoolean inFlight = new AtomicBoolean();
   private final Counter[] triggered;
@@ -49,31 +52,27 @@ final class ReplayBudgetSnapshots implements AutoCloseable {
 
   /**
    * @param tails each shard's retained log, empty for a shard that is not hosted or not serving
+   * @param nodeLogBytes bytes of every group's log segments on this node, what a restart loads; -1 unreadable
    * @param snapshot takes a snapshot of a shard (and lets Ratis purge its log)
    */
   ReplayBudgetSnapshots(ReplayBudget budget, int shards, long purgeGap, IntFunction<Optional<Tail>> tails,
-      IntFunction<CompletableFuture<?>> snapshot, MetricRegistry metrics) {
+      LongSupplier nodeLogBytes, IntFunction<CompletableFuture<?>> snapshot, MetricRegistry metrics) {
     this.budget = budget;
     this.shards = shards;
     this.purgeGap = purgeGap;
     this.tails = tails;
+    this.nodeLogBytes = nodeLogBytes;
     this.snapshot = snapshot;
     this.triggered = new Counter[shards];
-    metrics.gauge(MetricNames.replayEstimateSeconds(), () -> () -> budget.estimate(totalLogBytes()).toNanos() / 1e9);
+    metrics.gauge(MetricNames.raftLogLoadBytes(), () -> () -> nodeLogBytes.getAsLong());
+    metrics.gauge(MetricNames.replayEstimateSeconds(),
+        () -> () -> budget.estimate(nodeLogBytes.getAsLong()).toNanos() / 1e9);
     for (int s = 0; s < shards; s++) {
       triggered[s] = metrics.counter(MetricNames.replayBudgetSnapshots(s));
       int shard = s;
       metrics.gauge(MetricNames.raftLogBytes(shard), () -> () -> tails.apply(shard)
           .map(Tail::logBytes).orElse(-1L));
     }
-  }
-
-  private long totalLogBytes() {
-    long total = 0;
-    for (int shard = 0; shard < shards; shard++) {
-      total += tails.apply(shard).map(Tail::logBytes).orElse(0L);
-    }
-    return total;
   }
 
   /** Checks every {@code interval} until closed. */
@@ -83,7 +82,6 @@ final class ReplayBudgetSnapshots implements AutoCloseable {
 
   /** One check; returns the shard it started a snapshot of, or -1. */
   int checkAll() {
-    long total = 0;
     int largest = -1;
     Tail largestTail = null;
     for (int shard = 0; shard < shards; shard++) {
@@ -98,14 +96,17 @@ final class ReplayBudgetSnapshots implements AutoCloseable {
         continue;
       }
       Tail t = tail.get();
-      total += t.logBytes();
       boolean purgeable = t.closedBytes() > 0 && t.applied() - t.snapshotIndex() >= purgeGap;
       if (purgeable && (largestTail == null || t.closedBytes() > largestTail.closedBytes())) {
         largest = shard;
         largestTail = t;
       }
     }
-    if (largest < 0 || !budget.exceeded(total) || !inFlight.compareAndSet(false, true)) {
+    if (largest < 0) {
+      return -1;
+    }
+    long total = nodeLogBytes.getAsLong();
+    if (!budget.exceeded(total) || !inFlight.compareAndSet(false, true)) {
       return -1;
     }
     int shard = largest;

@@ -193,7 +193,7 @@ public final class ShardGroupHost implements AutoCloseable {
         .setStateMachineRegistry(this::newStateMachine)
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
-    long logBytes = RaftLogFiles.bytesUnder(config.dataDir().resolve("raft"));
+    long logBytes = RaftLogFiles.bytesUnder(config.raftDir());
     long startNanos = System.nanoTime();
     server.start();
     long startedNanos = System.nanoTime() - startNanos;
@@ -264,7 +264,7 @@ public final class ShardGroupHost implements AutoCloseable {
       balancer.start(config.leaderBalanceInterval());
     }
     replaySnapshots = new ReplayBudgetSnapshots(replayBudget, config.shardCount(), policy.logPurgeGap(),
-        this::logTail, this::takeSnapshot, metrics);
+        this::logTail, this::raftLogBytes, this::takeSnapshot, metrics);
     replaySnapshots.start(REPLAY_BUDGET_CHECK_INTERVAL);
     LOG.info("node {}: hosting shards {} of the {} of cluster '{}' (replication factor {}) with peers {}",
         config.nodeId(), hostedShards(), config.shardCount(), config.clusterId(), placement.replicationFactor(),
@@ -563,6 +563,15 @@ public final class ShardGroupHost implements AutoCloseable {
       }
     }
     return observations;
+  }
+
+  /** Every group's Raft log on this node (what a restart loads), for the replay budget; -1 unreadable. */
+  private long raftLogBytes() {
+    try {
+      return RaftLogFiles.bytesUnder(config.raftDir());
+    } catch (IOException e) {
+      return -1;
+    }
   }
 
   /** A serving replica's retained Raft log, for the replay budget; empty otherwise. */

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 
 /** The replay budget's estimate, and when it snapshots a shard. */
@@ -50,13 +52,17 @@ class ReplayBudgetTest {
         Optional.of(new ReplayBudgetSnapshots.Tail(40 * MIB, 0, 5000, 1000)),         // only an open segment
         Optional.of(new ReplayBudgetSnapshots.Tail(40 * MIB, 35 * MIB, 1500, 1000)),  // too soon after its snapshot
         Optional.empty()));                                                            // not serving here
+    AtomicLong otherLogs = new AtomicLong(0); // the cluster map's log, which no snapshot purges
+    LongSupplier nodeLogBytes = () -> otherLogs.get()
+        + tails.stream().mapToLong(t -> t.map(ReplayBudgetSnapshots.Tail::logBytes).orElse(0L)).sum();
     List<Integer> snapshotted = new ArrayList<>();
     CompletableFuture<Void> pending = new CompletableFuture<>();
     MetricRegistry metrics = new MetricRegistry();
-    try (ReplayBudgetSnapshots snapshots = new ReplayBudgetSnapshots(budget, 4, 1024, tails::get, shard -> {
-      snapshotted.add(shard);
-      return pending;
-    }, metrics)) {
+    try (ReplayBudgetSnapshots snapshots = new ReplayBudgetSnapshots(budget, 4, 1024, tails::get, nodeLogBytes,
+        shard -> {
+          snapshotted.add(shard);
+          return pending;
+        }, metrics)) {
       // 110 MiB on the node, over the 50 MiB budget: shard 0 is the one that can purge.
       assertThat(snapshots.checkAll()).isZero();
       assertThat(snapshotted).containsExactly(0);
@@ -71,6 +77,12 @@ class ReplayBudgetTest {
       assertThat(metrics.getGauges().get(MetricNames.raftLogBytes(1)).getValue()).isEqualTo(5 * MIB);
       assertThat((Double) metrics.getGauges().get(MetricNames.replayEstimateSeconds()).getValue())
           .isEqualTo(0.4);
+
+      // Logs that are no shard's count too: a restart loads them as well.
+      otherLogs.set(40 * MIB);
+      assertThat(metrics.getGauges().get(MetricNames.raftLogLoadBytes()).getValue()).isEqualTo(60 * MIB);
+      assertThat(snapshots.checkAll()).as("60 MiB with the map's log: shard 2 purges").isEqualTo(2);
+      assertThat(snapshotted).containsExactly(0, 2);
     }
   }
 }
