@@ -239,13 +239,47 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   void awaitServing(int i) {
-    Await.until(Duration.ofSeconds(60), "node n" + (i + 1) + " SERVING", () -> {
-      if (!processes[i].isAlive()) {
-        throw new AssertionError("node n" + (i + 1) + " exited with " + processes[i].exitValue()
-            + "; log tail:\n" + logTail(i));
+    try {
+      Await.until(Duration.ofSeconds(60), "node n" + (i + 1) + " SERVING", () -> {
+        if (!processes[i].isAlive()) {
+          throw new AssertionError("node n" + (i + 1) + " exited with " + processes[i].exitValue()
+              + "; log tail:\n" + logTail(i));
+        }
+        return serving(i);
+      });
+    } catch (AssertionError e) {
+      if (alive(i)) {
+        threadDumps();
+        throw new AssertionError(e.getMessage() + "; every live node's threads are dumped into its log ("
+            + log(i).getParent() + ")", e);
       }
-      return serving(i);
-    });
+      throw e;
+    }
+  }
+
+  /**
+   * SIGQUIT to every live, unpaused node: the JVM writes its threads to the node's log and runs
+   * on. A node that never becomes ready is only explained by what its threads wait on.
+   */
+  void threadDumps() {
+    for (int n = 0; n < size; n++) {
+      if (alive(n) && !paused[n]) {
+        try {
+          long before = Files.size(log(n));
+          signal(n, "QUIT");
+          int node = n;
+          Await.until(Duration.ofSeconds(10), "n" + (n + 1) + "'s thread dump", () -> {
+            try {
+              return Files.readString(log(node)).indexOf("JNI global refs", (int) before) > 0;
+            } catch (IOException ex) {
+              return false;
+            }
+          });
+        } catch (IOException | InterruptedException | AssertionError | IllegalStateException ex) {
+          System.err.println("no thread dump of n" + (n + 1) + ": " + ex);
+        }
+      }
+    }
   }
 
   boolean serving(int i) {
