@@ -212,6 +212,14 @@ public final class MetricNames {
     return labelled("shardkv_replica_moves_total", "result", result);
   }
 
+  /**
+   * Counter of replicas found wedged at their group's first entry and rebuilt from the group,
+   * by result ({@code rebuilt|failed}); see {@code WedgedReplicaWatch}.
+   */
+  public static String wedgedReplicaRebuilds(String result) {
+    return labelled("shardkv_replica_wedge_rebuilds_total", "result", result);
+  }
+
   /** Counter of Admin VerifyShard checks by result ({@code match|mismatch|incomplete}). */
   public static String verifyChecks(String result) {
     return labelled("shardkv_verify_checks_total", "result", result);

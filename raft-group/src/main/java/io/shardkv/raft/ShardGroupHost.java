@@ -74,7 +74,9 @@ public final class ShardGroupHost implements AutoCloseable {
   private final DivisionReader divisions;
   private final ReplayBudget replayBudget;
   private ReplayBudgetSnapshots replaySnapshots;
+  private WedgedReplicaWatch wedgeWatch;
   private static final Duration REPLAY_BUDGET_CHECK_INTERVAL = Duration.ofSeconds(1);
+  private static final Duration WEDGE_CHECK_INTERVAL = Duration.ofSeconds(1);
   private final AtomicBoolean caughtUp = new AtomicBoolean();
   private volatile RaftServer server;
   private List<RaftClient> raftClients = List.of();
@@ -266,6 +268,10 @@ public final class ShardGroupHost implements AutoCloseable {
     replaySnapshots = new ReplayBudgetSnapshots(replayBudget, config.shardCount(), policy.logPurgeGap(),
         this::logTail, this::raftLogBytes, this::takeSnapshot, metrics);
     replaySnapshots.start(REPLAY_BUDGET_CHECK_INTERVAL);
+    wedgeWatch = new WedgedReplicaWatch(config.shardCount(),
+        shard -> hosted(shard) ? Optional.of(divisions.observe(shard)) : Optional.empty(),
+        this::rebuildWedgedReplica, WedgedReplicaWatch.DEFAULT_TIMEOUT, System::nanoTime, metrics);
+    wedgeWatch.start(WEDGE_CHECK_INTERVAL);
     LOG.info("node {}: hosting shards {} of the {} of cluster '{}' (replication factor {}) with peers {}",
         config.nodeId(), hostedShards(), config.shardCount(), config.clusterId(), placement.replicationFactor(),
         config.peers());
@@ -650,9 +656,7 @@ public final class ShardGroupHost implements AutoCloseable {
             shard, config.nodeId(), v.replicas());
         return false;
       }
-      ShardAdministration admin = administration();
-      admin.removeReplica(shard, config.nodeId());
-      admin.addReplica(shard, config.nodeId());
+      replaceReplica(shard);
       LOG.info("shard {}: corrupt replica on {} re-synced: removed from its group and added back; it catches up "
           + "from the leader's snapshot or log", shard, config.nodeId());
       return true;
@@ -663,6 +667,30 @@ public final class ShardGroupHost implements AutoCloseable {
       Thread.currentThread().interrupt();
       return false;
     }
+  }
+
+  /**
+   * Replaces a replica {@link WedgedReplicaWatch} found wedged at its group's first entry. It
+   * holds nothing but that entry, and a digest check could not compare it with the others, so
+   * there is none: removing it leaves the group the replicas that did all its work.
+   */
+  private boolean rebuildWedgedReplica(int shard) {
+    try {
+      replaceReplica(shard);
+      LOG.info("shard {}: wedged replica on {} rebuilt: removed from its group and added back empty; it copies the "
+          + "leader's log", shard, config.nodeId());
+      return true;
+    } catch (IOException | RuntimeException e) {
+      LOG.error("shard {}: rebuilding the wedged replica on {} failed: {}", shard, config.nodeId(), e.toString());
+      return false;
+    }
+  }
+
+  /** Removes this node's replica of {@code shard} from its group (deleting its data here) and adds it back. */
+  private void replaceReplica(int shard) throws IOException {
+    ShardAdministration admin = administration();
+    admin.removeReplica(shard, config.nodeId());
+    admin.addReplica(shard, config.nodeId());
   }
 
   /**
@@ -820,6 +848,9 @@ public final class ShardGroupHost implements AutoCloseable {
     }
     if (replaySnapshots != null) {
       replaySnapshots.close();
+    }
+    if (wedgeWatch != null) {
+      wedgeWatch.close();
     }
     if (raftClient != null) {
       try {
