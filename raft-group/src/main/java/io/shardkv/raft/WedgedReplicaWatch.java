@@ -21,9 +21,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Ratis 3.3.0 lets a follower commit a first entry (index 0) it does not share with the
  * leader: a heartbeat carries no previous entry once the leader retries from index 0, and the
- * follower then takes the leader's commit index as covering its own index 0. That happens when
- * a group is created on nodes that start at different times and two of them briefly lead in
- * different terms, each writing index 0. From then on the follower refuses the leader's entries
+ * follower then takes the leader's commit index as covering its own index 0 (pinned by
+ * {@code RatisFirstEntryCommitTest}). It matters when a group is created on nodes that start
+ * at different times and two of them briefly lead in different terms, each writing index 0. From then on the follower refuses the leader's entries
  * from index 0 ("already committed") and the leader's entries after index 0 ("previous entry not
  * found"), forever; its heartbeats keep arriving, so it never campaigns either. Seen once in
  * PlacementIT: a replica of a new 5-node cluster stayed {@code catching_up} at applied 0.
