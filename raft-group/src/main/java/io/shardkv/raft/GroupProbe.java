@@ -7,6 +7,7 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupInfoReply;
+import org.apache.ratis.protocol.GroupListReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -44,8 +45,20 @@ final class GroupProbe implements AutoCloseable {
     }
   }
 
+  /**
+   * What {@code node} says about {@code group}. Asks for its group list first and for the
+   * group's members only if it is listed: asking a node for a group it lacks logs a warning
+   * with a stack trace there, and at a cluster's creation every node lacks every group.
+   */
   GroupBootstrap.Answer ask(RaftPeerId node, RaftGroupId group) {
     try {
+      GroupListReply list = client.getGroupManagementApi(node).list();
+      if (!list.isSuccess()) {
+        return new GroupBootstrap.Answer.Unreachable(String.valueOf(list.getException()));
+      }
+      if (!list.getGroupIds().contains(group)) {
+        return new GroupBootstrap.Answer.Lacks();
+      }
       GroupInfoReply info = client.getGroupManagementApi(node).info(group);
       if (info.isSuccess()) {
         return new GroupBootstrap.Answer.Has(info.getGroup().getPeers().stream()
@@ -59,7 +72,8 @@ final class GroupProbe implements AutoCloseable {
   }
 
   /**
-   * "Group not found" from a node that is up. Over gRPC it may arrive as Ratis's
+   * "Group not found" from a node that is up (the group went between the list and the
+   * question). Over gRPC it may arrive as Ratis's
    * GroupMismatchException or, unwrapped, only as a status whose message says so.
    */
   private static boolean lacks(Throwable e, RaftGroupId group) {
