@@ -74,7 +74,7 @@ final class RebalanceCommand {
         LoadResult before = generator.run(target, probe);
         print(out, "before", before);
 
-        double bytesBefore = receivedBytes(cluster);
+        double bytesBefore = summed(cluster, "shardkv_snapshot_received_bytes_total");
         long t0 = System.nanoTime();
         cluster.start(3);
         cluster.start(4);
@@ -90,10 +90,17 @@ final class RebalanceCommand {
             }
           }
           double seconds = (System.nanoTime() - t0) / 1e9;
-          double moved = receivedBytes(cluster) - bytesBefore;
+          double moved = summed(cluster, "shardkv_snapshot_received_bytes_total") - bytesBefore;
           out.printf("balanced %.1f s after the two nodes were started (the last window ends up to %d s after); "
               + "snapshot bytes received by the nodes: %.0f MiB; LMDB per node after: %s (load average %s)%n",
               seconds, window.toSeconds(), moved / (1 << 20), storeMib(cluster), LoadAverage.now());
+          // Where the snapshot bytes went: one snapshot per finished move, plus any retried
+          // fetch, failed move or rebuilt replica.
+          out.printf("moves finished %.0f, failed %.0f, rolled back %.0f; replicas rebuilt after a wedge %.0f%n",
+              summed(cluster, "shardkv_replica_moves_total{result=\"finished\""),
+              summed(cluster, "shardkv_replica_moves_total{result=\"failed\""),
+              summed(cluster, "shardkv_replica_moves_total{result=\"rolled_back\""),
+              summed(cluster, "shardkv_replica_wedge_rebuilds_total"));
           LoadResult after = generator.run(target, probe);
           print(out, "after", after);
           double worst = during.stream().mapToDouble(LoadResult::p99Ms).max().orElse(0);
@@ -163,8 +170,8 @@ final class RebalanceCommand {
     return String.join(" ", parts);
   }
 
-  /** shardkv_snapshot_received_bytes_total summed over the nodes that answer. */
-  private static double receivedBytes(ShardkvCluster cluster) {
+  /** The series whose Prometheus lines start with {@code series}, summed over the nodes that answer. */
+  private static double summed(ShardkvCluster cluster, String series) {
     HttpClient http = HttpClient.newHttpClient();
     double sum = 0;
     for (int i = 0; i < NODES; i++) {
@@ -172,7 +179,7 @@ final class RebalanceCommand {
         String body = http.send(HttpRequest.newBuilder(URI.create(cluster.metricsUrl(i)))
             .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
         for (String line : body.split("\n")) {
-          if (line.startsWith("shardkv_snapshot_received_bytes_total")) {
+          if (line.startsWith(series)) {
             sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
           }
         }
