@@ -138,34 +138,44 @@ final class RatisShardGroupClient implements ShardGroupClient, AutoCloseable {
    * client's own retries would be.
    */
   private CompletableFuture<RaftClientReply> readLocally(int shard, Message message, long deadline) {
+    RaftPeerId[] target = {null};
+    // The local replica can go away between attempts (removed by a move): then the read goes
+    // through the members like any node's that holds no replica.
     return new IdempotentRetry<RaftClientReply>(
-        () -> local.linearizableRead(shard, message).orElseGet(() -> clients.get(shard).async().sendReadOnly(message)),
-        RatisShardGroupClient::isLeaderless, attemptNanos, RETRY_PAUSE_NANOS, System::nanoTime)
+        () -> local.linearizableRead(shard, message).orElseGet(() -> readThroughMember(shard, message, target)),
+        r -> isLeaderless(r) || isNotAMember(r, null), attemptNanos, RETRY_PAUSE_NANOS, System::nanoTime)
         .runUntil(deadline);
   }
 
   /**
    * A linearizable read of a shard this node holds no replica of: sent to the node most likely
    * to lead it (any member answers it through the leader's read index), and to the next one
-   * while the answer is "no leader" or "not a member here". The Ratis client's own read path is
-   * not used: its ordered pipeline closes for good when the node it believes leads answers
-   * "group not found", which is what a node removed from the shard it led would ask itself.
+   * while the answer is "no leader" or "not a member here".
    */
   private CompletableFuture<RaftClientReply> readThroughMembers(int shard, Message message, long deadline) {
-    RaftPeerId[] target = {leaderHint(shard, null, null, null)};
-    return new IdempotentRetry<RaftClientReply>(() -> {
-          RaftPeerId to = target[0];
-          return clients.get(shard).async().sendReadOnlyUnordered(message, to).handle((r, e) -> {
-            target[0] = leaderHint(shard, r, e, to);
-            if (e != null) {
-              throw e instanceof CompletionException ce ? ce : new CompletionException(e);
-            }
-            remember(shard, r);
-            return r;
-          });
-        },
+    RaftPeerId[] target = {null};
+    return new IdempotentRetry<RaftClientReply>(() -> readThroughMember(shard, message, target),
         r -> isLeaderless(r) || isNotAMember(r, null), attemptNanos, RETRY_PAUSE_NANOS, System::nanoTime)
         .runUntil(deadline);
+  }
+
+  /**
+   * One attempt of a read through a member: sent to {@code target[0]} (the likely leader when
+   * null), which is then set to where the next attempt goes. Never the Ratis client's own read
+   * path: its ordered pipeline closes for good when the node it believes leads answers "group
+   * not found" (a node removed from the shard it led, or this node once its replica was
+   * removed), and every later read through that client then fails at once.
+   */
+  private CompletableFuture<RaftClientReply> readThroughMember(int shard, Message message, RaftPeerId[] target) {
+    RaftPeerId to = target[0] != null ? target[0] : leaderHint(shard, null, null, null);
+    return clients.get(shard).async().sendReadOnlyUnordered(message, to).handle((r, e) -> {
+      target[0] = leaderHint(shard, r, e, to);
+      if (e != null) {
+        throw e instanceof CompletionException ce ? ce : new CompletionException(e);
+      }
+      remember(shard, r);
+      return r;
+    });
   }
 
   /**
