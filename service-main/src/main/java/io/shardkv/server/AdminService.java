@@ -11,8 +11,8 @@ import io.shardkv.api.v1.AddNodeResponse;
 import io.shardkv.api.v1.MoveStatus;
 import io.shardkv.api.v1.RemoveNodeRequest;
 import io.shardkv.api.v1.RemoveNodeResponse;
-import io.shardkv.raft.ClusterMapRules;
-import io.shardkv.raft.GroupHostConfig;
+import io.shardkv.control.map.ClusterMapRules;
+import io.shardkv.raft.host.GroupHostConfig;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -35,8 +35,8 @@ import io.shardkv.api.v1.UndrainNodeResponse;
 import io.shardkv.api.v1.DrainNodeResponse;
 import io.shardkv.api.v1.NodeStatus;
 import io.shardkv.api.v1.ReplicaMove;
-import io.shardkv.raft.NodeDrainer;
-import io.shardkv.raft.PlacementController;
+import io.shardkv.control.membership.NodeDrainer;
+import io.shardkv.control.placement.PlacementController;
 import io.shardkv.api.v1.RemoveReplicaRequest;
 import io.shardkv.api.v1.RemoveReplicaResponse;
 import io.shardkv.api.v1.ShardSnapshot;
@@ -49,11 +49,11 @@ import io.shardkv.api.v1.ReplicaVerification;
 import io.shardkv.api.v1.ShardVerification;
 import io.shardkv.api.v1.VerifyShardRequest;
 import io.shardkv.api.v1.VerifyShardResponse;
-import io.shardkv.raft.ColdStartReport;
-import io.shardkv.raft.ReplicaStatus;
-import io.shardkv.raft.ShardReadiness;
-import io.shardkv.raft.ShardAdministration;
-import io.shardkv.raft.ShardGroupHost;
+import io.shardkv.raft.coldstart.ColdStartReport;
+import io.shardkv.raft.host.ReplicaStatus;
+import io.shardkv.raft.readiness.ShardReadiness;
+import io.shardkv.raft.host.ShardAdministration;
+import io.shardkv.raft.host.ShardGroupHost;
 import io.shardkv.server.ShardkvConfig.Peer;
 import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.AppliedIndexReader;
@@ -290,19 +290,19 @@ final class AdminService extends AdminGrpc.AdminImplBase {
       List<Integer> shards = requestedShards(request.getAll(), request.getShard(),
           java.util.stream.IntStream.range(0, config.shards()).boxed().toList());
       VerifyShardResponse.Builder b = VerifyShardResponse.newBuilder();
-      for (io.shardkv.raft.ShardVerification v : host.verify(shards)) {
+      for (io.shardkv.raft.health.ShardVerification v : host.verify(shards)) {
         b.addShards(toProto(v));
       }
       return b.build();
     });
   }
 
-  private static ShardVerification toProto(io.shardkv.raft.ShardVerification v) {
+  private static ShardVerification toProto(io.shardkv.raft.health.ShardVerification v) {
     ShardVerification.Builder b = ShardVerification.newBuilder()
         .setShard(v.shard()).setResult(v.result().label()).setDetail(v.detail())
         .setComparedIndex(v.comparedAt().map(AppliedIndex::index).orElse(-1L))
         .setComparedTerm(v.comparedAt().map(AppliedIndex::term).orElse(-1L));
-    for (io.shardkv.raft.ShardVerification.Replica r : v.replicas()) {
+    for (io.shardkv.raft.health.ShardVerification.Replica r : v.replicas()) {
       b.addReplicas(ReplicaVerification.newBuilder()
           .setNodeId(r.node()).setState(r.state().label())
           .setDigest(r.digest().map(d -> d.hex()).orElse(""))

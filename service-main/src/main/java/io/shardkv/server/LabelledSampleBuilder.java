@@ -3,7 +3,7 @@ package io.shardkv.server;
 import io.prometheus.client.Collector;
 import io.prometheus.client.Collector.MetricFamilySamples.Sample;
 import io.prometheus.client.dropwizard.samplebuilder.SampleBuilder;
-import io.shardkv.raft.MetricNames;
+import io.shardkv.raft.metrics.MetricNames;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -9,7 +9,7 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import io.shardkv.raft.StartupTimeline;
+import io.shardkv.raft.readiness.StartupTimeline;
 import io.shardkv.store.CrashPoints;
 import io.shardkv.store.LmdbNativeLibrary;
 import java.io.File;

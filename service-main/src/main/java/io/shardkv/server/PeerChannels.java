@@ -1,8 +1,8 @@
 package io.shardkv.server;
 
-import io.shardkv.raft.ClusterMapView;
-import io.shardkv.raft.NodeDirectory;
-import io.shardkv.raft.PeerAddress;
+import io.shardkv.control.map.ClusterMapView;
+import io.shardkv.raft.topology.NodeDirectory;
+import io.shardkv.raft.topology.PeerAddress;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;

@@ -2,7 +2,7 @@ package io.shardkv.server;
 
 import io.prometheus.client.Collector;
 import io.prometheus.client.Collector.MetricFamilySamples.Sample;
-import io.shardkv.raft.GroupIds;
+import io.shardkv.raft.topology.GroupIds;
 import io.shardkv.server.RatisMetricMapping.Family;
 import io.shardkv.server.RatisMetricMapping.Kind;
 import io.shardkv.server.RatisMetricMapping.Target;

@@ -1,6 +1,6 @@
 package io.shardkv.server;
 
-import io.shardkv.raft.MetricNames;
+import io.shardkv.raft.metrics.MetricNames;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;

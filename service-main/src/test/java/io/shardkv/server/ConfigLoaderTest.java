@@ -35,13 +35,13 @@ class ConfigLoaderTest {
   @Test
   void writePathKeysHaveSafeDefaultsAndAreValidated() {
     ShardkvConfig defaults = load(Map.of(), "");
-    assertThat(defaults.proposalPolicy()).isEqualTo(io.shardkv.raft.ProposalPolicy.defaults());
+    assertThat(defaults.proposalPolicy()).isEqualTo(io.shardkv.raft.client.ProposalPolicy.defaults());
     assertThat(defaults.groupHostConfig().leaderBalanceInterval()).isEqualTo(java.time.Duration.ofSeconds(5));
     assertThat(defaults.groupHostConfig().leaderLeaseReads()).isFalse();
 
     ShardkvConfig tuned = load(Map.of(), "shardkv.raft { leader-balance-interval = 0s, leader-lease-reads = true, "
         + "proposals { max-in-flight-per-shard = 1, max-commands-per-entry = 8, max-entry-size = 64KiB } }");
-    assertThat(tuned.proposalPolicy()).isEqualTo(new io.shardkv.raft.ProposalPolicy(1, 8, 64 << 10));
+    assertThat(tuned.proposalPolicy()).isEqualTo(new io.shardkv.raft.client.ProposalPolicy(1, 8, 64 << 10));
     assertThat(tuned.groupHostConfig().leaderBalanceInterval()).isZero();
     assertThat(tuned.groupHostConfig().leaderLeaseReads()).isTrue();
 
@@ -54,7 +54,7 @@ class ConfigLoaderTest {
   @Test
   void firstElectionTimeoutIsReadFromFileOrEnvironmentAndBounded() {
     assertThat(load(Map.of(), "").groupHostConfig().firstElectionTimeout())
-        .isEqualTo(io.shardkv.raft.GroupHostConfig.DEFAULT_FIRST_ELECTION_TIMEOUT);
+        .isEqualTo(io.shardkv.raft.host.GroupHostConfig.DEFAULT_FIRST_ELECTION_TIMEOUT);
     assertThat(load(Map.of(), "shardkv.raft.first-election-timeout = 120ms").groupHostConfig().firstElectionTimeout())
         .isEqualTo(java.time.Duration.ofMillis(120));
     ShardkvConfig fromEnv = new ConfigLoader(Map.of("SHARDKV_FIRST_ELECTION_TIMEOUT", "2s")).load(DEV);
@@ -94,10 +94,10 @@ class ConfigLoaderTest {
   @Test
   void placementSettingsComeFromFileOrEnvironmentAndAreChecked() {
     ShardkvConfig c = new ConfigLoader(Map.of()).load(DEV);
-    assertThat(c.placement()).isEqualTo(io.shardkv.raft.PlacementPolicy.defaults());
+    assertThat(c.placement()).isEqualTo(io.shardkv.control.placement.PlacementPolicy.defaults());
     ShardkvConfig set = new ConfigLoader(Map.of("SHARDKV_MAX_CONCURRENT_MOVES", "1", "SHARDKV_DOWN_TIMEOUT", "5s",
         "SHARDKV_PLACEMENT_CHECK_INTERVAL", "300ms")).load(DEV);
-    assertThat(set.placement()).isEqualTo(new io.shardkv.raft.PlacementPolicy(java.time.Duration.ofMillis(300), 1,
+    assertThat(set.placement()).isEqualTo(new io.shardkv.control.placement.PlacementPolicy(java.time.Duration.ofMillis(300), 1,
         java.time.Duration.ofSeconds(5)));
     assertError(Map.of(), "shardkv.placement.max-concurrent-moves = 0", "shardkv.placement");
     assertError(Map.of(), "shardkv.placement.down-timeout = 0s", "shardkv.placement");

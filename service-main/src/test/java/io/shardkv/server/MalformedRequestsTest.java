@@ -21,7 +21,7 @@ import io.shardkv.api.v1.GetResponse;
 import io.shardkv.api.v1.KVGrpc;
 import io.shardkv.api.v1.PutRequest;
 import io.shardkv.api.v1.PutResponse;
-import io.shardkv.raft.InMemoryShardGroupClient;
+import io.shardkv.raft.client.InMemoryShardGroupClient;
 import io.shardkv.router.KvRouter;
 import io.shardkv.router.ShardMap;
 import io.shardkv.server.ShardkvConfig.Limits;
@@ -105,7 +105,7 @@ class MalformedRequestsTest {
     assertInvalid(() -> raw(KVGrpc.getScanMethod(), new byte[] {0x0c}), "shardkv.v1.ScanRequest");
     assertInvalid(() -> raw(KVGrpc.getDeleteMethod(), new byte[] {0x00}), "shardkv.v1.DeleteRequest");
     // The interceptors outside it see the refusal like any failed call.
-    assertThat(metrics.counter(io.shardkv.raft.MetricNames.labelled("shardkv_rpc_errors_total", "service", "KV",
+    assertThat(metrics.counter(io.shardkv.raft.metrics.MetricNames.labelled("shardkv_rpc_errors_total", "service", "KV",
         "method", "Put", "code", "INVALID_ARGUMENT")).getCount()).isEqualTo(1);
   }
 

@@ -3,7 +3,7 @@ package io.shardkv.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.codahale.metrics.MetricRegistry;
-import io.shardkv.raft.GroupIds;
+import io.shardkv.raft.topology.GroupIds;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

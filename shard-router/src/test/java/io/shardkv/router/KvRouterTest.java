@@ -17,7 +17,7 @@ import io.shardkv.api.v1.Mutation;
 import io.shardkv.api.v1.PutRequest;
 import io.shardkv.api.v1.ScanRequest;
 import io.shardkv.api.v1.ScanResponse;
-import io.shardkv.raft.InMemoryShardGroupClient;
+import io.shardkv.raft.client.InMemoryShardGroupClient;
 import io.shardkv.store.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;

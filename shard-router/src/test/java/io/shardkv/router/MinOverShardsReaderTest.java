@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.shardkv.api.v1.PutRequest;
-import io.shardkv.raft.InMemoryShardGroupClient;
+import io.shardkv.raft.client.InMemoryShardGroupClient;
 import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.AppliedIndexReader;
 import java.util.ArrayList;

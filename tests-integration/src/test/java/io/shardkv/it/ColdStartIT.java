@@ -90,7 +90,7 @@ class ColdStartIT extends ClusterTest {
    * order (not the cluster map's group, which takes no snapshots).
    */
   private java.util.List<Path> groupSmDirs(int node) throws IOException {
-    io.shardkv.raft.GroupIds ids = new io.shardkv.raft.GroupIds(cluster.clusterId());
+    io.shardkv.raft.topology.GroupIds ids = new io.shardkv.raft.topology.GroupIds(cluster.clusterId());
     java.util.List<Path> dirs = new java.util.ArrayList<>();
     for (int s = 0; s < ProcessCluster.SHARDS; s++) {
       Path sm = cluster.dataDir(node).resolve("raft").resolve(ids.of(s).getUuid().toString()).resolve("sm");

@@ -6,7 +6,7 @@ import org.apache.ratis.server.protocol.TermIndex;
 import org.junit.jupiter.api.Test;
 
 /**
- * Pins the Ratis behaviour that {@code io.shardkv.raft.WedgedReplicaWatch} works around (this
+ * Pins the Ratis behaviour that {@code io.shardkv.raft.health.WedgedReplicaWatch} works around (this
  * test sits in Ratis's package only to reach the package-private rule). A follower takes the
  * commit index of an append as at most the previous entry's index plus the entries appended;
  * with no previous entry (the leader retrying from index 0) Ratis counts the previous index as

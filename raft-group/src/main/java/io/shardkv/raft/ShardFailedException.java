@@ -1,8 +1,0 @@
-package io.shardkv.raft;
-
-/** A shard's replica stopped applying because its store failed (DESIGN invariant 8). */
-public class ShardFailedException extends RuntimeException {
-  public ShardFailedException(String message, Throwable cause) {
-    super(message, cause);
-  }
-}
