@@ -5,6 +5,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.shardkv.raft.snapshot.GrpcSnapshotFetcher;
+import io.shardkv.control.ControlPlane;
 import io.shardkv.control.map.ClusterMapView;
 import io.shardkv.raft.topology.NodeDirectory;
 import io.shardkv.raft.host.ShardGroupHost;
@@ -12,6 +13,7 @@ import io.shardkv.raft.readiness.StartupTimeline;
 import io.shardkv.router.KvRouter;
 import io.shardkv.router.ShardMap;
 import io.shardkv.store.CrashPoints;
+import java.util.List;
 
 /** Wires one node from its configuration. The only place that knows how parts fit together. */
 public final class ShardkvModule extends AbstractModule {
@@ -48,7 +50,7 @@ public final class ShardkvModule extends AbstractModule {
   @Provides
   @Singleton
   NodeDirectory nodeDirectory() {
-    return NodeDirectory.of(config.groupHostConfig());
+    return new NodeDirectory(config.groupHostConfig().knownNodes());
   }
 
   @Provides
@@ -65,11 +67,17 @@ public final class ShardkvModule extends AbstractModule {
 
   @Provides
   @Singleton
+  ControlPlane controlPlane(MetricRegistry metrics, ClusterMapView mapView) {
+    return new ControlPlane(config.groupHostConfig(), mapView, metrics);
+  }
+
+  @Provides
+  @Singleton
   ShardGroupHost shardGroupHost(MetricRegistry metrics, PeerChannels channels, NodeDirectory nodes,
-      ClusterMapView mapView) {
+      ControlPlane controlPlane) {
     return new ShardGroupHost(config.groupHostConfig(), config.replicationPolicy(), config.proposalPolicy(),
         new GrpcSnapshotFetcher(config.clusterId(), channels::to, SNAPSHOT_TRANSFER_DEADLINE_SECONDS, metrics),
-        crashPoints, metrics, timeline, nodes, mapView);
+        crashPoints, metrics, timeline, nodes, List.of(controlPlane.metaGroup()));
   }
 
   @Provides

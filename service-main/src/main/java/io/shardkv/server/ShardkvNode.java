@@ -9,6 +9,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.shardkv.api.v1.AdminGrpc;
 import io.shardkv.api.v1.KVGrpc;
+import io.shardkv.control.ControlPlane;
 import io.shardkv.raft.topology.GroupIds;
 import io.shardkv.raft.host.ShardGroupHost;
 import io.shardkv.raft.readiness.StartupTimeline;
@@ -41,6 +42,7 @@ public final class ShardkvNode implements AutoCloseable {
   private final ShardkvConfig config;
   private final MetricRegistry metrics;
   private final ShardGroupHost host;
+  private final ControlPlane controlPlane;
   private final Provider<KvService> kvService;
   private final PeerChannels peerChannels;
   private final HealthStatusManager health = new HealthStatusManager();
@@ -58,12 +60,13 @@ public final class ShardkvNode implements AutoCloseable {
   private final StartupTimeline timeline;
 
   @Inject
-  ShardkvNode(ShardkvConfig config, MetricRegistry metrics, ShardGroupHost host,
+  ShardkvNode(ShardkvConfig config, MetricRegistry metrics, ShardGroupHost host, ControlPlane controlPlane,
       Provider<KvService> kvService, PeerChannels peerChannels, StartupTimeline timeline) {
     this.timeline = timeline;
     this.config = config;
     this.metrics = metrics;
     this.host = host;
+    this.controlPlane = controlPlane;
     this.kvService = kvService;
     this.peerChannels = peerChannels;
   }
@@ -77,21 +80,21 @@ public final class ShardkvNode implements AutoCloseable {
     health.setStatus(KV_SERVICE, ServingStatus.NOT_SERVING);
     health.setStatus(ADMIN_SERVICE, ServingStatus.NOT_SERVING);
     host.start();
+    controlPlane.start(host, config.placement());
     host.startScrubber(config.scrub());
-    host.startPlacementController(config.placement());
     MinOverShardsReader minApplied = new MinOverShardsReader(host::appliedIndexReaders);
     metrics.gauge("shardkv_node_min_applied_index", () -> () -> minApplied.appliedIndex()
         .map(a -> a.index()).orElse(-1L));
     metrics.gauge("shardkv_node_serving", () -> () -> serving ? 1 : 0);
     health.setStatus(LIVENESS_SERVICE, ServingStatus.SERVING);
-    AdminService admin = new AdminService(config, host, peerChannels, minApplied, () -> serving);
+    AdminService admin = new AdminService(config, host, controlPlane, peerChannels, minApplied, () -> serving);
     NettyServerBuilder builder = ClientKeepAlive.permit(NettyServerBuilder
         .forAddress(new InetSocketAddress(config.client().host(), config.client().port())));
     config.security().tls().ifPresent(tls -> builder.sslContext(TlsContexts.server(tls)));
     server = builder
         .executor(grpcExecutor)
         // Every answer tells the asker which cluster map version this node has (peers catch up on it).
-        .intercept(MapVersionExchange.telling(() -> host.clusterMap().getVersion()))
+        .intercept(MapVersionExchange.telling(() -> controlPlane.clusterMap().getVersion()))
         .maxInboundMessageSize(config.limits().maxValueBytes() * 2 + (1 << 20))
         // Requests that are not valid protobuf: INVALID_ARGUMENT, after the interceptors (metrics, credentials).
         .addService(ServerInterceptors.intercept(MalformedRequests.refusedAsInvalidArgument(kvService.get().bindService()),
@@ -150,6 +153,7 @@ public final class ShardkvNode implements AutoCloseable {
   public synchronized void close() {
     health.enterTerminalState();
     readiness.shutdownNow();
+    controlPlane.stopBalancing(); // it would claim the leaderships back
     host.handOffLeadership(HAND_OFF_TIMEOUT);
     if (server != null) {
       server.shutdown();
@@ -162,6 +166,7 @@ public final class ShardkvNode implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    controlPlane.close();
     host.close();
     try {
       peerChannels.close();

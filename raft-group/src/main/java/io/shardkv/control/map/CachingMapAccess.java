@@ -4,10 +4,9 @@ import io.shardkv.api.internal.v1.ClusterMap;
 import io.shardkv.api.internal.v1.MapCommand;
 import io.shardkv.api.internal.v1.MapCommandResult;
 import java.io.IOException;
-import io.shardkv.control.placement.PlacementController;
 
 /** The meta group's client, every map it returns also offered to this node's cached view. */
-public final class CachingMapAccess implements PlacementController.MapAccess {
+public final class CachingMapAccess implements MapAccess {
   private final ClusterMapClient client;
   private final ClusterMapView view;
 

@@ -57,7 +57,7 @@ public final class ClusterMapView implements AutoCloseable {
   public void offer(ClusterMap map) {
     ClusterMap before = current.getAndUpdate(old -> map.getVersion() > old.getVersion() ? map : old);
     if (map.getVersion() > before.getVersion()) {
-      directory.learn(map);
+      directory.learn(MapNodes.addresses(map));
     }
   }
 

@@ -1,5 +1,7 @@
 package io.shardkv.control.membership;
 
+import io.shardkv.control.map.MapAccess;
+import io.shardkv.control.map.MapNodes;
 import io.shardkv.api.internal.v1.ClusterMap;
 import io.shardkv.api.internal.v1.MapCommand;
 import io.shardkv.api.internal.v1.MapCommandResult;
@@ -12,7 +14,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.shardkv.control.map.ClusterMapRules;
 import io.shardkv.raft.topology.PeerAddress;
-import io.shardkv.control.placement.PlacementController;
 
 /**
  * Adds a node that is not one of the configured peers to the cluster map as JOINING, through
@@ -31,10 +32,10 @@ public final class ClusterJoiner {
     }
   }
 
-  private final PlacementController.MapAccess map;
+  private final MapAccess map;
   private final Duration wait;
 
-  public ClusterJoiner(PlacementController.MapAccess map, Duration wait) {
+  public ClusterJoiner(MapAccess map, Duration wait) {
     this.map = map;
     this.wait = wait;
   }
@@ -42,7 +43,7 @@ public final class ClusterJoiner {
   /** Joins {@code me} (see the class comment); {@code seeds} only name the seeds in the log. */
   public void join(PeerAddress me, List<String> seeds) throws IOException {
     long deadline = System.nanoTime() + wait.toNanos();
-    MapNode entry = me.toMapNode();
+    MapNode entry = MapNodes.entry(me);
     while (true) {
       try {
         ClusterMap current = map.read();

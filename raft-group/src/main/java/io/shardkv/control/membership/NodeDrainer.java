@@ -1,5 +1,6 @@
 package io.shardkv.control.membership;
 
+import io.shardkv.control.map.MapAccess;
 import io.shardkv.api.internal.v1.MapCommand;
 import io.shardkv.api.internal.v1.MapCommandResult;
 import io.shardkv.api.internal.v1.NodeState;
@@ -55,7 +56,7 @@ public final class NodeDrainer {
   private final List<String> nodes;
   private final int shardCount;
   private final Membership membership;
-  private final PlacementController.MapAccess map;
+  private final MapAccess map;
   private final java.util.function.Predicate<String> takesReplicas;
 
   /**
@@ -64,7 +65,7 @@ public final class NodeDrainer {
    * @param takesReplicas which of them may be given replicas (ACTIVE in the map)
    */
   public NodeDrainer(List<String> nodes, java.util.function.Predicate<String> takesReplicas, int shardCount,
-      Membership membership, PlacementController.MapAccess map) {
+      Membership membership, MapAccess map) {
     this.nodes = List.copyOf(nodes);
     this.takesReplicas = takesReplicas;
     this.shardCount = shardCount;

@@ -1,6 +1,7 @@
 package io.shardkv.control.placement;
 
 import com.codahale.metrics.MetricRegistry;
+import io.shardkv.control.map.MapAccess;
 import io.shardkv.api.internal.v1.ClusterMap;
 import io.shardkv.api.internal.v1.CreateMap;
 import io.shardkv.api.internal.v1.EndMove;
@@ -47,13 +48,6 @@ import io.shardkv.control.membership.NodeDrainer;
  */
 public final class PlacementController implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PlacementController.class);
-
-  /** The map operations the controller needs (the meta group's client; a fake in tests). */
-  public interface MapAccess {
-    ClusterMap read() throws IOException;
-
-    MapCommandResult submit(MapCommand command) throws IOException;
-  }
 
   /** The shard operations it needs (ShardAdministration's). */
   public interface Replicas extends NodeDrainer.Membership {

@@ -3,6 +3,7 @@ package io.shardkv.raft.host;
 import io.shardkv.store.LmdbStoreConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import io.shardkv.control.placement.LeaderBalancer;
@@ -39,9 +40,6 @@ public record GroupHostConfig(String clusterId, String nodeId, List<PeerAddress>
     int shardCount, Path dataDir, LmdbStoreConfig store, Duration requestTimeout,
     Optional<TlsFiles> peerTls, Duration leaderBalanceInterval, boolean leaderLeaseReads,
     Duration firstElectionTimeout, int replicationFactor, Optional<PeerAddress> joinAs) {
-
-  /** The nodes that hold the cluster map (the meta group): the first this many of {@code peers}. */
-  public static final int META_MEMBERS = 3;
 
   /** A node that is one of {@code peers}. */
   public GroupHostConfig(String clusterId, String nodeId, List<PeerAddress> peers,
@@ -138,8 +136,10 @@ public record GroupHostConfig(String clusterId, String nodeId, List<PeerAddress>
     return dataDir.resolve("raft");
   }
 
-  /** The nodes that hold the cluster map: the first {@link #META_MEMBERS} peers, in order. */
-  public List<PeerAddress> metaMembers() {
-    return peers.subList(0, Math.min(META_MEMBERS, peers.size()));
+  /** The nodes known from configuration: the peers, and this node if it joins from outside them. */
+  public List<PeerAddress> knownNodes() {
+    List<PeerAddress> known = new ArrayList<>(peers);
+    joinAs.ifPresent(known::add);
+    return known;
   }
 }

@@ -26,7 +26,6 @@ import org.slf4j.LoggerFactory;
 import io.shardkv.raft.topology.GroupIds;
 import io.shardkv.raft.bootstrap.GroupProbe;
 import io.shardkv.raft.topology.PeerAddress;
-import io.shardkv.control.placement.PlacementController;
 import io.shardkv.raft.replica.ShardStateMachine;
 import io.shardkv.raft.snapshot.SnapshotArtifact;
 
@@ -35,7 +34,7 @@ import io.shardkv.raft.snapshot.SnapshotArtifact;
  * leadership transfer, and membership changes (set-configuration). Each call is addressed to one
  * shard; the Raft client finds the group's leader itself.
  */
-public final class ShardAdministration implements PlacementController.Replicas {
+public final class ShardAdministration {
   private static final Logger LOG = LoggerFactory.getLogger(ShardAdministration.class);
 
   private final GroupHostConfig config;
@@ -123,7 +122,6 @@ public final class ShardAdministration implements PlacementController.Replicas {
   }
 
   /** Moves {@code shard}'s leadership to {@code toNode}; returns the leader afterwards. */
-  @Override
   public String transferLeader(int shard, String toNode) throws IOException {
     return transferLeader(shard, toNode, config.requestTimeout());
   }
@@ -133,7 +131,6 @@ public final class ShardAdministration implements PlacementController.Replicas {
    * waits for the target to catch up, the leader refuses writes ("stepping down"), so a
    * transfer nobody asked for by hand (the balancer's) must not wait long.
    */
-  @Override
   public String transferLeader(int shard, String toNode, java.time.Duration timeout) throws IOException {
     checkShard(shard);
     if (!ids(currentPeers(shard)).contains(toNode)) {
@@ -155,7 +152,6 @@ public final class ShardAdministration implements PlacementController.Replicas {
    * configuration; the replica catches up by installing the leader's snapshot and the log after
    * it. Idempotent.
    */
-  @Override
   public List<String> addReplica(int shard, String nodeId) throws IOException {
     checkShard(shard);
     RaftPeer peer = configured(nodeId);
@@ -251,7 +247,6 @@ public final class ShardAdministration implements PlacementController.Replicas {
    * Removes node {@code nodeId}'s replica of {@code shard}: the leader commits the configuration
    * without it, then the node drops the group and deletes its data. Refused for the last replica.
    */
-  @Override
   public List<String> removeReplica(int shard, String nodeId) throws IOException {
     checkShard(shard);
     RaftPeer peer = configured(nodeId);
@@ -294,7 +289,6 @@ public final class ShardAdministration implements PlacementController.Replicas {
   }
 
   /** The shard's leader as the local replica or, failing that, its members say; empty if unknown. */
-  @Override
   public Optional<String> knownLeader(int shard) {
     Optional<RaftPeerId> local = localLeader(shard);
     if (local.isPresent()) {
@@ -340,13 +334,11 @@ public final class ShardAdministration implements PlacementController.Replicas {
     return Optional.empty();
   }
 
-  @Override
   public List<String> members(int shard) throws IOException {
     checkShard(shard);
     return ids(currentPeers(shard));
   }
 
-  @Override
   public List<String> nodesUp(List<String> nodes) {
     // Any answer to "which groups do you host" means the node's Raft server is up.
     try (GroupProbe probe = new GroupProbe(List.copyOf(configuredPeers.values()),
@@ -362,7 +354,6 @@ public final class ShardAdministration implements PlacementController.Replicas {
    * Drops {@code nodeId}'s copy of {@code shard}'s group (one {@link #shardsHeldBy} named) if the
    * shard's leader confirms it is no longer a member.
    */
-  @Override
   public void dropStaleReplica(int shard, String nodeId) {
     RaftPeer peer = configuredPeers.get(nodeId);
     if (peer == null) {
@@ -409,7 +400,6 @@ public final class ShardAdministration implements PlacementController.Replicas {
         .build();
   }
 
-  @Override
   public java.util.Set<Integer> shardsHeldBy(String nodeId) {
     RaftPeer peer = configuredPeers.get(nodeId);
     if (peer == null) {

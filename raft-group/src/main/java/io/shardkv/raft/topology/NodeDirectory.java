@@ -1,7 +1,5 @@
 package io.shardkv.raft.topology;
 
-import io.shardkv.api.internal.v1.ClusterMap;
-import io.shardkv.api.internal.v1.MapNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,14 +7,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import io.shardkv.raft.host.GroupHostConfig;
 
 /**
  * Where every node this node knows of listens: the configured peers (the seeds) from the start,
- * and every node the cluster map adds later. Addresses are only ever added (a node removed from
- * the map may still be a member of some group until its replicas are gone); parts that keep
- * their own connections (the Raft clients, the snapshot fetcher's channels) are told of each
- * new node.
+ * and every node the control plane learns of later from the cluster map. Addresses are only
+ * ever added (a node removed from the map may still be a member of some group until its
+ * replicas are gone); parts that keep their own connections (the Raft clients, the snapshot
+ * fetcher's channels) are told of each new node.
  */
 public final class NodeDirectory {
   private final Map<String, PeerAddress> nodes = new LinkedHashMap<>();
@@ -25,13 +22,6 @@ public final class NodeDirectory {
   /** @param known the nodes known from configuration, in configured order */
   public NodeDirectory(List<PeerAddress> known) {
     known.forEach(p -> nodes.put(p.id(), p));
-  }
-
-  /** The configured peers of {@code config}, and the node itself if it joins from outside them. */
-  public static NodeDirectory of(GroupHostConfig config) {
-    List<PeerAddress> known = new ArrayList<>(config.peers());
-    config.joinAs().ifPresent(known::add);
-    return new NodeDirectory(known);
   }
 
   /** The address of node {@code id}, if known. */
@@ -49,15 +39,17 @@ public final class NodeDirectory {
     listeners.add(listener);
   }
 
-  /** Learns the nodes of {@code map} that are new here; tells the listeners of each. */
-  public void learn(ClusterMap map) {
+  /**
+   * Learns the nodes of {@code addresses} that are new here (and a client port where only the
+   * Raft port was known); tells the listeners of each new node.
+   */
+  public void learn(List<PeerAddress> addresses) {
     List<PeerAddress> added = new ArrayList<>();
     synchronized (this) {
-      for (MapNode n : map.getNodesList()) {
-        PeerAddress address = PeerAddress.of(n);
-        PeerAddress before = nodes.get(n.getId());
+      for (PeerAddress address : addresses) {
+        PeerAddress before = nodes.get(address.id());
         if (before == null || (before.clientPort() == 0 && address.clientPort() != 0)) {
-          nodes.put(n.getId(), address);
+          nodes.put(address.id(), address);
           if (before == null) {
             added.add(address);
           }

@@ -1,5 +1,6 @@
 package io.shardkv.control.membership;
 
+import io.shardkv.control.map.MapAccess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,7 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import io.shardkv.control.map.ClusterMapRules;
-import io.shardkv.control.placement.PlacementController;
 import io.shardkv.control.placement.PlacementPlanner;
 import io.shardkv.raft.topology.ShardPlacement;
 
@@ -74,7 +74,7 @@ class NodeDrainerTest {
    * The cluster map under {@link ClusterMapRules}, with the placement controller's work done at
    * once: when a node is marked DRAINING, the planner's moves are applied to the membership.
    */
-  private static final class FakeMap implements PlacementController.MapAccess {
+  private static final class FakeMap implements MapAccess {
     final FakeMembership membership;
     final List<MapCommand> submitted = new ArrayList<>();
     boolean controllerRuns = true;

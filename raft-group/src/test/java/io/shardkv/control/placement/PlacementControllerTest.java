@@ -1,5 +1,6 @@
 package io.shardkv.control.placement;
 
+import io.shardkv.control.map.MapAccess;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.codahale.metrics.MetricRegistry;
@@ -30,7 +31,7 @@ class PlacementControllerTest {
   private static final int SHARDS = 4;
 
   /** The map as the meta group would keep it. */
-  private static final class FakeMap implements PlacementController.MapAccess {
+  private static final class FakeMap implements MapAccess {
     ClusterMap map = ClusterMapRules.empty();
 
     @Override
