@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import io.shardkv.control.placement.LeaderBalancer;
 import io.shardkv.raft.topology.PeerAddress;
 import io.shardkv.raft.topology.ShardPlacement;
 import io.shardkv.raft.ratis.TlsFiles;
@@ -24,7 +23,7 @@ import io.shardkv.raft.ratis.TlsFiles;
  * @param requestTimeout how long a command or linearizable read may wait for its group
  * @param peerTls mutual TLS for Raft traffic between nodes; empty for plaintext
  * @param leaderBalanceInterval how often this node checks whether to claim a shard's leadership
- *     ({@link LeaderBalancer}); zero turns balancing off
+ *     (the control plane's {@code LeaderBalancer}); zero turns balancing off
  * @param leaderLeaseReads whether a leader answers read-index requests from its lease instead
  *     of a heartbeat round (Ratis's leader lease; assumes bounded clock drift, see
  *     docs/configuration.md)
