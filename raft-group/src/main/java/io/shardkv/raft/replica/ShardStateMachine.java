@@ -1,6 +1,8 @@
 package io.shardkv.raft.replica;
 
-import com.codahale.metrics.Counter;
+import static io.shardkv.raft.replica.ReplicaStore.toAppliedIndex;
+import static io.shardkv.raft.replica.ReplicaStore.toTermIndex;
+
 import com.codahale.metrics.Histogram;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
@@ -8,16 +10,22 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.shardkv.api.raft.v1.RaftCommand;
 import io.shardkv.api.raft.v1.RaftCommandResult;
 import io.shardkv.api.raft.v1.RaftQuery;
+import io.shardkv.raft.client.ShardFailedException;
+import io.shardkv.raft.client.ShardUnavailableException;
+import io.shardkv.raft.coldstart.ColdStartDecision;
+import io.shardkv.raft.coldstart.ColdStartGate;
+import io.shardkv.raft.coldstart.ColdStartReport;
+import io.shardkv.raft.command.ShardCommandExecutor;
+import io.shardkv.raft.metrics.MetricNames;
+import io.shardkv.raft.ratis.RatisBytes;
+import io.shardkv.raft.snapshot.ShardSnapshotter;
+import io.shardkv.raft.snapshot.SnapshotArtifact;
+import io.shardkv.raft.snapshot.SnapshotFetcher;
 import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.LmdbShardStore;
 import io.shardkv.store.ScrubPacer;
 import io.shardkv.store.ScrubResult;
-import io.shardkv.store.StoreClosedException;
-import io.shardkv.store.MetaRead;
-import io.shardkv.store.StoreDirectory;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -39,21 +47,6 @@ import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.shardkv.raft.coldstart.ColdStartDecision;
-import io.shardkv.raft.coldstart.ColdStartGate;
-import io.shardkv.raft.coldstart.ColdStartReport;
-import io.shardkv.raft.metrics.MetricNames;
-import io.shardkv.raft.ratis.RatisBytes;
-import io.shardkv.raft.command.ShardCommandExecutor;
-import io.shardkv.raft.client.ShardFailedException;
-import io.shardkv.raft.snapshot.ShardSnapshotter;
-import io.shardkv.raft.client.ShardUnavailableException;
-import io.shardkv.raft.snapshot.SnapshotArtifact;
-import io.shardkv.raft.snapshot.SnapshotArtifacts;
-import io.shardkv.raft.snapshot.SnapshotFetcher;
-import io.shardkv.raft.snapshot.SnapshotSource;
-import io.shardkv.raft.coldstart.StoreProbe;
-import io.shardkv.raft.snapshot.StoreRestorer;
 
 /**
  * The Ratis state machine of one shard replica: applies each committed entry to the shard's
@@ -64,13 +57,13 @@ import io.shardkv.raft.snapshot.StoreRestorer;
  * After a store failure the applier applies nothing more and the next apply call throws: Ratis
  * then stops this group's updater, so no later entry is applied over a gap (DESIGN invariant 8).
  *
- * <p>At start, {@link ColdStartGate} decides whether the store can be used as it is. What the
- * store durably holds is reported to Ratis as the latest snapshot ({@link DurableBaseline}), so
- * Ratis replays only the log after it (invariant 6).
+ * <p>At start, {@link ColdStartGate} decides whether the store can be used as it is; the
+ * {@link ReplicaStore} opens it accordingly, and later swaps in snapshots installed from the
+ * leader. What the store durably holds is reported to Ratis as the latest snapshot
+ * ({@link DurableBaseline}), so Ratis replays only the log after it (invariant 6).
  */
 public final class ShardStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(ShardStateMachine.class);
-  static final String GROUP_MARKER = "shardkv-group-initialized";
   /** Most entries one group-commit transaction holds (etcd's batch transaction is similar). */
   static final int MAX_ENTRIES_PER_TRANSACTION = 1000;
 
@@ -79,23 +72,14 @@ public final class ShardStateMachine extends BaseStateMachine {
   private final MetricRegistry metrics;
   private final SnapshotFetcher fetcher;
   private final Executor background;
-  private final ColdStartGate gate = new ColdStartGate();
+  private final ReplicaStore replica;
   private final ShardCommandExecutor executor = new ShardCommandExecutor();
-  private final Counter applyFailures;
   private final Histogram applyBatchOps;
   private final Timer replicateStage;
   private volatile GroupCommitApplier applier;
-  private volatile LmdbShardStore store;
-  private volatile SnapshotArtifacts artifacts;
-  private volatile StoreRestorer restorer;
   private volatile ShardSnapshotter snapshotter;
-  private volatile TermIndex baseline;
   private volatile ColdStartReport coldStart;
-  private volatile Throwable failure;
-  private final DigestHistory digests = new DigestHistory();
-  /** Set when the store was restored from a snapshot artifact and no scrub has checked it yet. */
-  private volatile boolean restoreUnchecked;
-  private final Object failureLock = new Object();
+  private final ReplicaFailure failure;
   private final Consumer<ShardStateMachine> onGroupRemoved;
 
   ShardStateMachine(int shard, ReplicaSettings settings, SnapshotFetcher fetcher, Executor background,
@@ -115,11 +99,12 @@ public final class ShardStateMachine extends BaseStateMachine {
     this.fetcher = fetcher;
     this.background = background;
     this.metrics = metrics;
+    this.replica = new ReplicaStore(shard, settings);
     this.replicateStage = metrics.timer(MetricNames.writeStageSeconds("replicate", shard));
-    this.applyFailures = metrics.counter(MetricNames.applyFailures(shard));
+    this.failure = new ReplicaFailure(shard, metrics);
     this.applyBatchOps = metrics.histogram(MetricNames.applyBatchOps(shard));
     metrics.timer(MetricNames.snapshotInstallSeconds(shard)); // present (count 0) before the first install
-    ShardGauges.register(metrics, this, () -> store);
+    ShardGauges.register(metrics, this, replica::current);
   }
 
   public int shard() {
@@ -135,76 +120,24 @@ public final class ShardStateMachine extends BaseStateMachine {
 
   private void openThroughGate(RaftStorage raftStorage) throws IOException {
     long start = System.nanoTime();
-    Path smDir = raftStorage.getStorageDir().getStateMachineDir().toPath();
-    artifacts = new SnapshotArtifacts(smDir, settings.snapshotsKept());
-    artifacts.removeStaging();
-    StoreDirectory dir = new StoreDirectory(settings.storeRoot());
-    restorer = new StoreRestorer(dir, settings.store(), settings.crashPoints());
-    Optional<SnapshotArtifact> snapshot = artifacts.latest();
-
-    LmdbShardStore opened = null;
-    StoreProbe probe;
-    Optional<Path> live = dir.current();
-    if (live.isEmpty()) {
-      probe = new StoreProbe.NoStore();
-    } else {
-      try {
-        opened = LmdbShardStore.open(live.get(), settings.store(), settings.crashPoints());
-        settings.timeline().reached("store_opened");
-        probe = new StoreProbe.Opened(opened.readMeta());
-      } catch (IOException | RuntimeException e) {
-        probe = new StoreProbe.Unreadable(e.toString());
-      }
-    }
-    ColdStartDecision decision = gate.decide(probe, snapshot.map(SnapshotArtifact::index));
-
-    Path marker = smDir.resolve(GROUP_MARKER);
-    if (!Files.exists(marker) && decision.durable().isPresent()) {
-      // The store has history but this Raft group directory is new: the log (and with it the
-      // term and vote) was lost. Serving would risk voting twice in a term.
-      close(opened);
-      throw new IOException("shard " + shard + ": the store in " + dir.root() + " has applied index "
-          + decision.durable().get() + " but the Raft group directory " + smDir.getParent()
-          + " is new (its log was lost?). Refusing to start this group. Restore the Raft directory, "
-          + "or delete " + dir.root() + " so this replica re-syncs from the leader.");
-    }
-
-    if (decision.skipped()) {
-      store = opened;
-      baseline = toTermIndex(decision.durable().orElseThrow());
-    } else {
-      close(opened);
-      if (snapshot.isPresent()) {
-        store = restorer.restore(snapshot.get(), artifacts);
-        restoreUnchecked = true;
-        baseline = toTermIndex(snapshot.get().index());
-      } else {
-        store = restorer.createEmpty(); // nothing to restore: replay the (never purged) log
-        baseline = null;
-      }
-    }
-    digests.resetTo(store.digest());
-    dir.removeInactive();
-    if (!Files.exists(marker)) {
-      Files.createFile(marker);
-      StoreDirectory.fsync(smDir);
-    }
+    ColdStartDecision decision = replica.open(raftStorage.getStorageDir().getStateMachineDir().toPath());
+    TermIndex baseline = replica.baseline();
     if (baseline != null) {
       setLastAppliedTermIndex(baseline);
     }
-    snapshotter = new ShardSnapshotter(shard, liveSource(), artifacts, background,
+    snapshotter = new ShardSnapshotter(shard, replica.snapshotSource(), replica.artifacts(), background,
         settings.crashPoints(), metrics);
-    applier = new GroupCommitApplier(shard, () -> store, executor, MAX_ENTRIES_PER_TRANSACTION,
+    applier = new GroupCommitApplier(shard, replica::current, executor, MAX_ENTRIES_PER_TRANSACTION,
         new GroupCommitApplier.Listener() {
           @Override
           public void committed(AppliedIndex last, List<DigestPoint> committed) {
-            digests.recordCommitted(committed);
+            replica.digests().recordCommitted(committed);
             updateLastAppliedTermIndex(last.term(), last.index());
           }
 
           @Override
           public void failed(AppliedIndex firstUnapplied, RuntimeException cause) {
-            fail(toTermIndex(firstUnapplied), cause);
+            failure.applyFailed(toTermIndex(firstUnapplied), cause);
           }
         }, metrics);
 
@@ -219,42 +152,9 @@ public final class ShardStateMachine extends BaseStateMachine {
     settings.timeline().reached("shard_initialized", shard);
   }
 
-  /** The live store, for work that may outlive it (a background snapshot copy). */
-  private LmdbShardStore openStore() {
-    LmdbShardStore s = store;
-    if (s == null) {
-      throw new StoreClosedException("shard " + shard + "'s store is closed (replica stopping, removed or installing)");
-    }
-    return s;
-  }
-
-  private SnapshotSource liveSource() {
-    return new SnapshotSource() {
-      @Override
-      public AppliedIndex pinAt(AppliedIndex at) {
-        return openStore().pinAt(at);
-      }
-
-      @Override
-      public void copyCompactedTo(Path dir) {
-        openStore().copyCompactedTo(dir);
-      }
-
-      @Override
-      public AppliedIndex indexOfCopy(Path dir) throws IOException {
-        try (LmdbShardStore copy = LmdbShardStore.open(dir, settings.store())) {
-          if (copy.readMeta() instanceof MetaRead.Present p) {
-            return p.index();
-          }
-          throw new IOException("snapshot copy in " + dir + " has no readable meta");
-        }
-      }
-    };
-  }
-
   @Override
   public SnapshotInfo getLatestSnapshot() {
-    TermIndex b = baseline;
+    TermIndex b = replica.baseline();
     return b == null ? null : new DurableBaseline(b);
   }
 
@@ -264,16 +164,10 @@ public final class ShardStateMachine extends BaseStateMachine {
     // the store's durable index and may be ahead of every artifact on disk. Reporting an older
     // artifact would fail Ratis's "snapshot index only increases" check and stop the group, so
     // an artifact older than the baseline is not reported (-1: nothing new yet).
-    TermIndex known = baseline;
+    TermIndex known = replica.baseline();
     long index = snapshotter.takeSnapshot(toAppliedIndex(getLastAppliedTermIndex()));
-    snapshotter.completed().ifPresent(a -> advanceBaseline(toTermIndex(a.index())));
+    snapshotter.completed().ifPresent(a -> replica.advanceBaseline(toTermIndex(a.index())));
     return known != null && index < known.getIndex() ? -1 : index;
-  }
-
-  private synchronized void advanceBaseline(TermIndex ti) {
-    if (baseline == null || ti.getIndex() > baseline.getIndex()) {
-      baseline = ti;
-    }
   }
 
   /** Starts an artifact at the current applied index unless one is being copied already. */
@@ -312,13 +206,13 @@ public final class ShardStateMachine extends BaseStateMachine {
     } catch (InvalidProtocolBufferException e) {
       // Bad input is rejected before the log (invariant 9); an undecodable entry means a
       // version or corruption problem, and skipping it would diverge from the log.
-      throw fail(ti, new IllegalStateException("undecodable log entry at " + ti, e));
+      throw failure.applyFailed(ti, new IllegalStateException("undecodable log entry at " + ti, e));
     }
     CompletableFuture<RaftCommandResult> result;
     try {
       result = applier.submit(toAppliedIndex(ti), command);
     } catch (RuntimeException e) {
-      throw fail(ti, e); // thrown: Ratis stops this group's updater
+      throw failure.applyFailed(ti, e); // thrown: Ratis stops this group's updater
     }
     applyBatchOps.update(ShardCommandExecutor.opCount(command));
     return result.thenApply(RatisBytes::toMessage);
@@ -337,22 +231,9 @@ public final class ShardStateMachine extends BaseStateMachine {
       applier.submit(new AppliedIndex(term, index), null).join();
     } catch (RuntimeException e) {
       RuntimeException cause = e instanceof CompletionException && e.getCause() instanceof RuntimeException r ? r : e;
-      throw fail(ti, cause);
+      throw failure.applyFailed(ti, cause);
     }
     super.notifyTermIndexUpdated(term, index);
-  }
-
-  private RuntimeException fail(TermIndex ti, RuntimeException e) {
-    synchronized (failureLock) {
-      if (failure != null) {
-        return e; // logged and counted once
-      }
-      failure = e;
-    }
-    applyFailures.inc();
-    LOG.error("shard {}: apply of {} failed; this replica stops applying (never skips an entry): {}",
-        shard, ti, e.toString());
-    return e;
   }
 
   @Override
@@ -361,7 +242,7 @@ public final class ShardStateMachine extends BaseStateMachine {
       RaftQuery query = RaftQuery.parseFrom(RatisBytes.view(request.getContent()));
       if (query.hasDigests()) {
         return CompletableFuture.completedFuture(RatisBytes.toMessage(DigestHistoryCodec.encode(
-            digests.points(), Optional.ofNullable(failure).map(Throwable::toString))));
+            replica.digests().points(), failure.current().map(Throwable::toString))));
       }
       return CompletableFuture.completedFuture(
           RatisBytes.toMessage(executor.query(requireHealthy(), query)));
@@ -389,12 +270,9 @@ public final class ShardStateMachine extends BaseStateMachine {
     }
     return CompletableFuture.supplyAsync(() -> {
       try {
-        Path staging = artifacts.newStagingDir();
-        AppliedIndex got = fetcher.fetch(leader, shard, minIndex, staging.resolve(SnapshotArtifacts.DATA_FILE));
-        // Pending until reinitialize() has installed it: before that, Ratis has not reset its log
-        // for it, so the cold-start gate must not restore from it.
-        SnapshotArtifact saved = artifacts.savePending(got, staging);
-        LOG.info("shard {}: fetched snapshot {} from leader {} (needed >= {})", shard, got, leader, minIndex);
+        SnapshotArtifact saved = replica.fetchPending(fetcher, leader, minIndex);
+        LOG.info("shard {}: fetched snapshot {} from leader {} (needed >= {})", shard, saved.index(), leader,
+            minIndex);
         return toTermIndex(saved.index());
       } catch (IOException e) {
         LOG.warn("shard {}: fetching a snapshot from {} failed: {}", shard, leader, e.toString());
@@ -415,9 +293,6 @@ public final class ShardStateMachine extends BaseStateMachine {
   @Override
   public synchronized void reinitialize() throws IOException {
     long start = System.nanoTime();
-    Optional<SnapshotArtifact> pending = artifacts.pending();
-    SnapshotArtifact artifact = pending.isPresent() ? pending.get() : artifacts.latest()
-        .orElseThrow(() -> new IOException("shard " + shard + ": reinitialize without a snapshot"));
     if (getLifeCycle().getCurrentState() == LifeCycle.State.PAUSED) {
       getLifeCycle().transition(LifeCycle.State.STARTING);
     }
@@ -427,17 +302,8 @@ public final class ShardStateMachine extends BaseStateMachine {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted waiting for applies before an install");
     }
-    LmdbShardStore previous = store;
-    store = null;
-    close(previous);
-    store = restorer.restore(artifact, artifacts);
-    restoreUnchecked = true;
-    digests.resetTo(store.digest());
-    if (pending.isPresent()) {
-      artifact = artifacts.promote(artifact);
-    }
-    baseline = toTermIndex(artifact.index());
-    setLastAppliedTermIndex(baseline);
+    SnapshotArtifact artifact = replica.install();
+    setLastAppliedTermIndex(replica.baseline());
     snapshotter.installed(artifact);
     long millis = (System.nanoTime() - start) / 1_000_000;
     metrics.timer(MetricNames.snapshotInstallSeconds(shard)).update(java.time.Duration.ofMillis(millis));
@@ -461,11 +327,11 @@ public final class ShardStateMachine extends BaseStateMachine {
 
   /** The local store for stale reads; fails if this replica stopped on a store failure. */
   public LmdbShardStore requireHealthy() {
-    Throwable f = failure;
+    Throwable f = failure.current().orElse(null);
     if (f != null) {
       throw new ShardFailedException("shard " + shard + " replica stopped: " + f, f);
     }
-    LmdbShardStore s = store;
+    LmdbShardStore s = replica.current();
     if (s == null) {
       throw new ShardUnavailableException(shard, "replica is not serving (starting or installing a snapshot)", null);
     }
@@ -477,21 +343,17 @@ public final class ShardStateMachine extends BaseStateMachine {
    * data against the digest the artifact carried.
    */
   public boolean takeRestoreCheck() {
-    if (!restoreUnchecked) {
-      return false;
-    }
-    restoreUnchecked = false;
-    return true;
+    return replica.takeRestoreCheck();
   }
 
   /** This replica's recent (index, digest) points, oldest first (invariant 10). */
   List<DigestPoint> digestPoints() {
-    return digests.points();
+    return replica.digests().points();
   }
 
   /** A full scan of the live store against its digest (see {@link LmdbShardStore#scrub}). */
   public ScrubResult scrub(ScrubPacer pacer) throws InterruptedException {
-    return openStore().scrub(pacer);
+    return replica.requireOpen().scrub(pacer);
   }
 
   /**
@@ -500,28 +362,17 @@ public final class ShardStateMachine extends BaseStateMachine {
    * group keeps its quorum meanwhile.
    */
   public void markDataCorrupt(String reason) {
-    synchronized (failureLock) {
-      if (failure != null) {
-        return;
-      }
-      failure = new ReplicaCorruptException("shard " + shard + ": " + reason);
-    }
-    LOG.error("shard {}: replica data does not match its digest; it serves no reads until re-synced: {}", shard, reason);
+    failure.dataCorrupt(reason);
   }
 
   /** The store failure that stopped this replica's applying, if any (invariant 8). */
   public Optional<Throwable> failure() {
-    return Optional.ofNullable(failure);
+    return failure.current();
   }
 
   /** Durable applied index of the local store, or empty if unknown. */
   public Optional<AppliedIndex> durableAppliedIndex() {
-    LmdbShardStore s = store;
-    try {
-      return s == null ? Optional.empty() : s.appliedIndex();
-    } catch (RuntimeException e) {
-      return Optional.empty(); // closed concurrently (install in progress)
-    }
+    return replica.durableAppliedIndex();
   }
 
   /** This replica's cold-start decision, once initialized. */
@@ -531,22 +382,7 @@ public final class ShardStateMachine extends BaseStateMachine {
 
   /** The newest complete snapshot artifact on this node. */
   public Optional<SnapshotArtifact> latestArtifact() throws IOException {
-    SnapshotArtifacts a = artifacts;
-    return a == null ? Optional.empty() : a.latest();
-  }
-
-  private static void close(LmdbShardStore s) {
-    if (s != null) {
-      s.close();
-    }
-  }
-
-  static AppliedIndex toAppliedIndex(TermIndex ti) {
-    return new AppliedIndex(Math.max(0, ti.getTerm()), Math.max(0, ti.getIndex()));
-  }
-
-  static TermIndex toTermIndex(AppliedIndex at) {
-    return TermIndex.valueOf(at.term(), at.index());
+    return replica.latestArtifact();
   }
 
   @Override
@@ -555,9 +391,7 @@ public final class ShardStateMachine extends BaseStateMachine {
     if (a != null) {
       a.close();
     }
-    LmdbShardStore s = store;
-    store = null;
-    close(s);
+    replica.close();
     super.close();
   }
 }
