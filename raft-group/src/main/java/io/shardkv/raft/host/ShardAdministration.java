@@ -1,16 +1,19 @@
 package io.shardkv.raft.host;
 
 import io.shardkv.raft.ratis.RatisClientSettings;
-
+import io.shardkv.raft.replica.ShardStateMachine;
+import io.shardkv.raft.snapshot.SnapshotArtifact;
+import io.shardkv.raft.topology.GroupIds;
+import io.shardkv.raft.topology.PeerAddress;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.function.UnaryOperator;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.IntFunction;
-import java.util.stream.Collectors;
+import java.util.function.UnaryOperator;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -23,11 +26,6 @@ import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
 import org.apache.ratis.server.RaftServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.shardkv.raft.topology.GroupIds;
-import io.shardkv.raft.bootstrap.GroupProbe;
-import io.shardkv.raft.topology.PeerAddress;
-import io.shardkv.raft.replica.ShardStateMachine;
-import io.shardkv.raft.snapshot.SnapshotArtifact;
 
 /**
  * Operator actions on shard groups through Ratis's admin APIs: status of this node's replicas,
@@ -39,12 +37,9 @@ public final class ShardAdministration {
 
   private final GroupHostConfig config;
   private final GroupIds groupIds;
-  private final RaftServer server;
   private final List<RaftClient> clients;
   private final IntFunction<ShardStateMachine> replicas;
-  private final RemovedReplicas removed;
-  private final Map<String, RaftPeer> configuredPeers;
-  private final Map<Integer, List<String>> memberHints;
+  private final GroupMembers groupMembers;
   /**
    * How long an added replica may take to catch up before the change that counts it commits:
    * a snapshot of the whole shard goes first, so this is long; a node that stops answering
@@ -55,23 +50,16 @@ public final class ShardAdministration {
 
   /**
    * @param nodes every node known now (configured peers and nodes the cluster map added)
-   * @param memberHints each shard's members as last read from another node, shared between
-   *     instances: asked first, so nodes without the group are rarely asked (each such question
-   *     logs a warning on that node)
+   * @param memberHints each shard's members as last read from another node (see {@link GroupMembers})
    */
   ShardAdministration(GroupHostConfig config, GroupIds groupIds, RaftServer server, List<RaftClient> clients,
       IntFunction<ShardStateMachine> replicas, RemovedReplicas removed, List<PeerAddress> nodes,
       Map<Integer, List<String>> memberHints) {
-    this.memberHints = memberHints;
     this.config = config;
     this.groupIds = groupIds;
-    this.server = server;
     this.clients = List.copyOf(clients);
     this.replicas = replicas;
-    this.removed = removed;
-    this.configuredPeers = nodes.stream().collect(Collectors.toMap(PeerAddress::id,
-        p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.raftAddress()).build(), (a, b) -> a,
-        java.util.LinkedHashMap::new));
+    this.groupMembers = new GroupMembers(config, groupIds, server, clients, removed, nodes, memberHints);
   }
 
   /** Every shard, as this node's replica (or, where it hosts none, the group's members) sees it. */
@@ -86,14 +74,14 @@ public final class ShardAdministration {
   private ReplicaStatus status(int shard) {
     RaftGroupId groupId = groupIds.of(shard);
     ShardStateMachine replica = replicas.apply(shard);
-    RaftServer.Division division = localDivision(shard);
+    RaftServer.Division division = groupMembers.localDivision(shard);
     if (division == null || replica == null) {
       List<String> members = List.of();
       Optional<String> leader = Optional.empty();
       try {
-        Collection<RaftPeer> peers = currentPeers(shard);
-        members = ids(peers);
-        leader = reportedLeader(shard, peers).map(RaftPeerId::toString);
+        Collection<RaftPeer> peers = groupMembers.currentPeers(shard);
+        members = GroupMembers.ids(peers);
+        leader = groupMembers.reportedLeader(shard, peers).map(RaftPeerId::toString);
       } catch (IOException | RuntimeException e) {
         LOG.debug("shard {}: members unknown: {}", shard, e.toString());
       }
@@ -111,7 +99,7 @@ public final class ShardAdministration {
       return new ReplicaStatus(shard, groupId.getUuid().toString(), true,
           Optional.ofNullable(info.getLeaderId()).map(RaftPeerId::toString), info.getCurrentTerm(),
           info.getLastAppliedIndex(), replica.durableAppliedIndex(), snapshot, replica.coldStart(),
-          ids(division.getRaftConf().getCurrentPeers()));
+          GroupMembers.ids(division.getRaftConf().getCurrentPeers()));
     } catch (RuntimeException e) {
       // Ratis closes a group whose apply failed (invariant 8): its log no longer answers. The
       // replica is still this node's, and the rest of the status must still be served.
@@ -133,14 +121,14 @@ public final class ShardAdministration {
    */
   public String transferLeader(int shard, String toNode, java.time.Duration timeout) throws IOException {
     checkShard(shard);
-    if (!ids(currentPeers(shard)).contains(toNode)) {
+    if (!GroupMembers.ids(groupMembers.currentPeers(shard)).contains(toNode)) {
       throw new IllegalArgumentException("node '" + toNode + "' is not a replica of shard " + shard
-          + " (replicas: " + ids(currentPeers(shard)) + ")");
+          + " (replicas: " + GroupMembers.ids(groupMembers.currentPeers(shard)) + ")");
     }
     // Addressed to the leader explicitly: the Ratis client's own idea of the leader may be a
     // node since removed from the group, which answers "group not found" and is not retried.
     RaftClientReply reply = clients.get(shard).admin()
-        .transferLeadership(RaftPeerId.valueOf(toNode), currentLeader(shard), timeout.toMillis());
+        .transferLeadership(RaftPeerId.valueOf(toNode), groupMembers.currentLeader(shard), timeout.toMillis());
     check(reply, "transfer leadership of shard " + shard + " to " + toNode);
     LOG.info("shard {}: leadership transferred to {}", shard, toNode);
     return toNode;
@@ -154,14 +142,14 @@ public final class ShardAdministration {
    */
   public List<String> addReplica(int shard, String nodeId) throws IOException {
     checkShard(shard);
-    RaftPeer peer = configured(nodeId);
-    List<RaftPeer> current = new ArrayList<>(currentPeers(shard));
-    if (ids(current).contains(nodeId)) {
-      return ids(current);
+    RaftPeer peer = groupMembers.configured(nodeId);
+    List<RaftPeer> current = new ArrayList<>(groupMembers.currentPeers(shard));
+    if (GroupMembers.ids(current).contains(nodeId)) {
+      return GroupMembers.ids(current);
     }
     hostJoiningReplica(shard, peer, current);
     List<String> after = changeMembers(shard, "add " + nodeId + " to shard " + shard, current, members -> {
-      if (ids(members).contains(nodeId)) {
+      if (GroupMembers.ids(members).contains(nodeId)) {
         return null;
       }
       List<RaftPeer> next = new ArrayList<>(members);
@@ -192,15 +180,15 @@ public final class ShardAdministration {
     while (true) {
       List<RaftPeer> next = change.apply(current);
       if (next == null) {
-        return ids(current);
+        return GroupMembers.ids(current);
       }
       Throwable failure;
-      try (RaftClient toLeader = clientOf(shard, currentLeader(shard))) {
+      try (RaftClient toLeader = clientOf(shard, groupMembers.currentLeader(shard))) {
         RaftClientReply reply = toLeader.admin().setConfiguration(SetConfigurationRequest.Arguments
             .newBuilder().setServersInCurrentConf(current).setServersInNewConf(next)
             .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build());
         if (reply.isSuccess()) {
-          return ids(next);
+          return GroupMembers.ids(next);
         }
         failure = reply.getException();
       } catch (IOException e) {
@@ -220,7 +208,7 @@ public final class ShardAdministration {
         Thread.currentThread().interrupt();
         throw new IOException(what + ": interrupted", e);
       }
-      current = new ArrayList<>(currentPeers(shard));
+      current = new ArrayList<>(groupMembers.currentPeers(shard));
     }
   }
 
@@ -249,13 +237,13 @@ public final class ShardAdministration {
    */
   public List<String> removeReplica(int shard, String nodeId) throws IOException {
     checkShard(shard);
-    RaftPeer peer = configured(nodeId);
-    List<RaftPeer> current = new ArrayList<>(currentPeers(shard));
-    if (!ids(current).contains(nodeId)) {
-      return ids(current);
+    RaftPeer peer = groupMembers.configured(nodeId);
+    List<RaftPeer> current = new ArrayList<>(groupMembers.currentPeers(shard));
+    if (!GroupMembers.ids(current).contains(nodeId)) {
+      return GroupMembers.ids(current);
     }
     List<String> after = changeMembers(shard, "remove " + nodeId + " from shard " + shard, current, members -> {
-      if (!ids(members).contains(nodeId)) {
+      if (!GroupMembers.ids(members).contains(nodeId)) {
         return null;
       }
       if (members.size() == 1) {
@@ -275,87 +263,11 @@ public final class ShardAdministration {
   }
 
   /**
-   * The group's leader: as the local replica sees it, else as a member reports it (a member
-   * that leads reports itself). Unknown (an election): the first member, whose "not leader"
-   * answer names the leader if there is one.
-   */
-  private RaftPeerId currentLeader(int shard) throws IOException {
-    Optional<RaftPeerId> local = localLeader(shard);
-    if (local.isPresent()) {
-      return local.get();
-    }
-    Collection<RaftPeer> members = currentPeers(shard);
-    return reportedLeader(shard, members).orElse(members.iterator().next().getId());
-  }
-
-  /** The shard's leader as the local replica or, failing that, its members say; empty if unknown. */
-  public Optional<String> knownLeader(int shard) {
-    Optional<RaftPeerId> local = localLeader(shard);
-    if (local.isPresent()) {
-      return local.map(RaftPeerId::toString);
-    }
-    try {
-      return reportedLeader(shard, currentPeers(shard)).map(RaftPeerId::toString);
-    } catch (IOException | RuntimeException e) {
-      return Optional.empty();
-    }
-  }
-
-  /** The leader this node's own replica of {@code shard} knows of; empty if none is hosted or known. */
-  private Optional<RaftPeerId> localLeader(int shard) {
-    RaftServer.Division local = localDivision(shard);
-    return local == null ? Optional.empty() : Optional.ofNullable(local.getInfo().getLeaderId());
-  }
-
-  /** This node's replica of {@code shard}; null if it holds none (never hosted, or removed). */
-  private RaftServer.Division localDivision(int shard) {
-    return removed.isRemoved(shard) ? null : division(groupIds.of(shard));
-  }
-
-  /** The leader as the first of {@code members} that knows one says; empty during an election. */
-  private Optional<RaftPeerId> reportedLeader(int shard, Collection<RaftPeer> members) {
-    for (RaftPeer p : members) {
-      try {
-        GroupInfoReply info = clients.get(shard).getGroupManagementApi(p.getId()).info(groupIds.of(shard));
-        if (!info.isSuccess()) {
-          continue;
-        }
-        var role = info.getRoleInfoProto();
-        if (role.hasLeaderInfo()) {
-          return Optional.of(p.getId());
-        }
-        if (role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()) {
-          return Optional.of(RaftPeerId.valueOf(role.getFollowerInfo().getLeaderInfo().getId().getId()));
-        }
-      } catch (IOException | RuntimeException e) {
-        LOG.debug("shard {}: {} did not say who leads: {}", shard, p.getId(), e.toString());
-      }
-    }
-    return Optional.empty();
-  }
-
-  public List<String> members(int shard) throws IOException {
-    checkShard(shard);
-    return ids(currentPeers(shard));
-  }
-
-  public List<String> nodesUp(List<String> nodes) {
-    // Any answer to "which groups do you host" means the node's Raft server is up.
-    try (GroupProbe probe = new GroupProbe(List.copyOf(configuredPeers.values()),
-        RatisClientSettings.parameters(config.peerTls()), java.time.Duration.ofSeconds(2))) {
-      return nodes.stream().filter(node -> node.equals(config.nodeId())
-          || probe.answers(configured(node).getId())).toList();
-    } catch (IOException e) {
-      return nodes.stream().filter(config.nodeId()::equals).toList(); // closing the probe failed: trust only this node
-    }
-  }
-
-  /**
    * Drops {@code nodeId}'s copy of {@code shard}'s group (one {@link #shardsHeldBy} named) if the
    * shard's leader confirms it is no longer a member.
    */
   public void dropStaleReplica(int shard, String nodeId) {
-    RaftPeer peer = configuredPeers.get(nodeId);
+    RaftPeer peer = groupMembers.find(nodeId).orElse(null);
     if (peer == null) {
       return;
     }
@@ -363,7 +275,7 @@ public final class ShardAdministration {
       // Only on the leader's word: a follower's view may not have the configuration that
       // just added this node yet.
       Optional<String> leader = knownLeader(shard);
-      RaftPeer leaderPeer = leader.map(configuredPeers::get).orElse(null);
+      RaftPeer leaderPeer = leader.flatMap(groupMembers::find).orElse(null);
       if (leaderPeer == null) {
         return;
       }
@@ -392,82 +304,37 @@ public final class ShardAdministration {
     return RaftClient.newBuilder()
         .setProperties(RatisClientSettings.client(config.requestTimeout()))
         .setParameters(RatisClientSettings.parameters(config.peerTls()))
-        .setRaftGroup(RaftGroup.valueOf(groupIds.of(shard), List.copyOf(configuredPeers.values())))
+        .setRaftGroup(RaftGroup.valueOf(groupIds.of(shard), groupMembers.all()))
         .setLeaderId(leader)
         .setClientId(org.apache.ratis.protocol.ClientId.randomId())
         .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.retryUpToMaximumCountWithFixedSleep(3,
             org.apache.ratis.util.TimeDuration.valueOf(100, java.util.concurrent.TimeUnit.MILLISECONDS)))
         .build();
   }
+  /** The shard's leader as the local replica or, failing that, its members say; empty if unknown. */
+  public Optional<String> knownLeader(int shard) {
+    return groupMembers.knownLeader(shard);
+  }
 
-  public java.util.Set<Integer> shardsHeldBy(String nodeId) {
-    RaftPeer peer = configuredPeers.get(nodeId);
-    if (peer == null) {
-      return java.util.Set.of();
-    }
-    try {
-      org.apache.ratis.protocol.GroupListReply list = clients.get(0).getGroupManagementApi(peer.getId()).list();
-      if (!list.isSuccess()) {
-        return java.util.Set.of();
-      }
-      java.util.Set<Integer> held = new java.util.TreeSet<>();
-      for (int s = 0; s < config.shardCount(); s++) {
-        if (list.getGroupIds().contains(groupIds.of(s))) {
-          held.add(s);
-        }
-      }
-      return held;
-    } catch (IOException | RuntimeException e) {
-      return java.util.Set.of();
-    }
+  /** The shard's current members, sorted. */
+  public List<String> members(int shard) throws IOException {
+    checkShard(shard);
+    return GroupMembers.ids(groupMembers.currentPeers(shard));
+  }
+
+  /** Those of {@code nodes} whose Raft server answers now (only such nodes take replicas). */
+  public List<String> nodesUp(List<String> nodes) {
+    return groupMembers.nodesUp(nodes);
+  }
+
+  /** The shards whose group {@code nodeId} has a copy of (one question to it; empty if it does not answer). */
+  public Set<Integer> shardsHeldBy(String nodeId) {
+    return groupMembers.shardsHeldBy(nodeId);
   }
 
   /** The group's current members: from the local division if hosted, else from a member. */
   Collection<RaftPeer> currentPeers(int shard) throws IOException {
-    RaftGroupId groupId = groupIds.of(shard);
-    RaftServer.Division local = localDivision(shard);
-    if (local != null) {
-      return local.getRaftConf().getCurrentPeers();
-    }
-    IOException last = null;
-    List<String> hinted = memberHints.getOrDefault(shard, List.of());
-    List<RaftPeer> order = new ArrayList<>();
-    hinted.stream().map(configuredPeers::get).filter(java.util.Objects::nonNull).forEach(order::add);
-    configuredPeers.values().stream().filter(p -> !order.contains(p)).forEach(order::add);
-    for (RaftPeer p : order) {
-      if (p.getId().toString().equals(config.nodeId())) {
-        continue;
-      }
-      try {
-        GroupInfoReply info = clients.get(shard).getGroupManagementApi(p.getId()).info(groupId);
-        if (info.isSuccess()) {
-          memberHints.put(shard, ids(info.getGroup().getPeers()));
-          return info.getGroup().getPeers();
-        }
-      } catch (IOException e) {
-        last = e;
-      } catch (RuntimeException e) {
-        last = new IOException(e); // a node that holds no replica can answer with a gRPC status
-      }
-    }
-    throw new IOException("no node answered for shard " + shard + "'s membership", last);
-  }
-
-  private RaftServer.Division division(RaftGroupId groupId) {
-    try {
-      return server.getDivision(groupId);
-    } catch (IOException e) {
-      return null;
-    }
-  }
-
-  private RaftPeer configured(String nodeId) {
-    RaftPeer peer = configuredPeers.get(nodeId);
-    if (peer == null) {
-      throw new IllegalArgumentException("node '" + nodeId + "' is neither one of the configured peers nor in the cluster map "
-          + configuredPeers.keySet().stream().sorted().toList());
-    }
-    return peer;
+    return groupMembers.currentPeers(shard);
   }
 
   private void checkShard(int shard) {
@@ -482,7 +349,4 @@ public final class ShardAdministration {
     }
   }
 
-  private static List<String> ids(Collection<RaftPeer> peers) {
-    return peers.stream().map(p -> p.getId().toString()).sorted().toList();
-  }
 }
