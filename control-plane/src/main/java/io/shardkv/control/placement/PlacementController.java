@@ -1,17 +1,16 @@
 package io.shardkv.control.placement;
 
 import com.codahale.metrics.MetricRegistry;
-import io.shardkv.control.map.MapAccess;
 import io.shardkv.api.internal.v1.ClusterMap;
 import io.shardkv.api.internal.v1.CreateMap;
-import io.shardkv.api.internal.v1.EndMove;
 import io.shardkv.api.internal.v1.MapCommand;
 import io.shardkv.api.internal.v1.MapCommandResult;
 import io.shardkv.api.internal.v1.MapMove;
 import io.shardkv.api.internal.v1.MapNode;
-import io.shardkv.api.internal.v1.MovePhase;
 import io.shardkv.api.internal.v1.NodeState;
 import io.shardkv.api.internal.v1.SetNodeState;
+import io.shardkv.control.map.MapAccess;
+import io.shardkv.control.membership.NodeDrainer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,8 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -29,8 +26,6 @@ import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.shardkv.raft.metrics.MetricNames;
-import io.shardkv.control.membership.NodeDrainer;
 
 /**
  * Keeps the cluster as the map wants it, from the meta group's leader (every node runs one; only
@@ -40,11 +35,10 @@ import io.shardkv.control.membership.NodeDrainer;
  * {@link PlacementPolicy#maxConcurrentMoves()} at once) or, with nothing to move, one leadership
  * transfer.
  *
- * <p>A move is recorded in the map before it starts and at each phase (invariant 11): ADDING
- * adds the new replica (Ratis catches it up before the configuration that counts it commits, so
- * the shard never has fewer up-to-date voters than before), REMOVING hands leadership away from
- * the old replica and removes it. A leader that finds a move it did not start finishes it if the
- * new replica is a voter already, and otherwise rolls it back (ends it; the next check plans again).
+ * <p>How a move is carried out, phase by phase and recorded in the map (invariant 11), is
+ * {@link ReplicaMover}'s job; a leader that finds a move it did not start has the mover finish
+ * it if the new replica is a voter already, and otherwise roll it back (the next check plans
+ * again).
  */
 public final class PlacementController implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PlacementController.class);
@@ -69,18 +63,12 @@ public final class PlacementController implements AutoCloseable {
   private final int shardCount;
   private final PlacementPolicy policy;
   private final PlacementPlanner planner;
-  private final MetricRegistry metrics;
   private final LongSupplier clock;
   /** When each unreachable node was first seen so, on this leader (reset when leadership moves). */
   private final Map<String, Long> unreachableSince = new HashMap<>();
-  /** Shards whose move this controller runs now. */
-  private final Set<Integer> running = ConcurrentHashMap.newKeySet();
-  private final ExecutorService movers;
+  private final ReplicaMover mover;
   private ScheduledExecutorService ticker;
   private boolean leading;
-  /** Shards whose last move failed, until when they get no new one. */
-  private final Map<Integer, Long> retryAfter = new ConcurrentHashMap<>();
-  private static final long RETRY_FAILED_MOVE_AFTER_MILLIS = 5_000;
   private long lastSweepMillis;
   /** How often stale copies are looked for even when no node was seen coming back. */
   private static final long STALE_SWEEP_INTERVAL_MILLIS = 15_000;
@@ -107,13 +95,9 @@ public final class PlacementController implements AutoCloseable {
     this.shardCount = shardCount;
     this.policy = policy;
     this.planner = new PlacementPlanner(replicationFactor, policy.maxConcurrentMoves());
-    this.metrics = metrics;
     this.clock = clock;
-    this.movers = Executors.newFixedThreadPool(policy.maxConcurrentMoves(), r -> {
-      Thread t = new Thread(r, "shardkv-move");
-      t.setDaemon(true);
-      return t;
-    });
+    this.mover = new ReplicaMover(this::submit, replicas, policy.maxConcurrentMoves(), metrics, clock,
+        TRANSFER_TIMEOUT);
   }
 
   /** Checks every {@link PlacementPolicy#checkInterval()} until closed. */
@@ -145,7 +129,7 @@ public final class PlacementController implements AutoCloseable {
     leading = true;
     // Moves running when this check began are this controller's own, even if they end before
     // the map read below shows them: never taken over.
-    Set<Integer> ownMoves = Set.copyOf(running);
+    Set<Integer> ownMoves = mover.running();
     ClusterMap current = map.read();
     if (current.getVersion() == 0) {
       submit(MapCommand.newBuilder().setCreate(CreateMap.newBuilder().addAllNodes(seeds).setShardCount(shardCount)),
@@ -166,30 +150,28 @@ public final class PlacementController implements AutoCloseable {
     boolean returned = up.stream().anyMatch(unreachableSince::containsKey);
     current = updateNodeStates(current, up, members);
     for (MapMove m : current.getMovesList()) {
-      if (!ownMoves.contains(m.getShard()) && !running.contains(m.getShard())) {
-        takeOver(m, members.get(m.getShard()));
+      if (!ownMoves.contains(m.getShard()) && !mover.isRunning(m.getShard())) {
+        mover.takeOver(m, members.get(m.getShard()));
       }
     }
     long now = clock.getAsLong();
     if (returned || now - lastSweepMillis >= STALE_SWEEP_INTERVAL_MILLIS) {
       lastSweepMillis = now;
-      Set<Integer> busy = new java.util.HashSet<>(running);
+      Set<Integer> busy = new java.util.HashSet<>(mover.running());
       current.getMovesList().forEach(m -> busy.add(m.getShard()));
       sweepStaleReplicas(up, members, busy);
     }
     List<PlacementPlanner.NodeView> views = current.getNodesList().stream()
         .map(n -> new PlacementPlanner.NodeView(n.getId(), plannerState(n.getState()), up.contains(n.getId())))
         .toList();
-    Set<Integer> moving = new java.util.HashSet<>(running);
+    Set<Integer> moving = new java.util.HashSet<>(mover.running());
     current.getMovesList().forEach(m -> moving.add(m.getShard()));
-    long checkedAt = clock.getAsLong();
-    retryAfter.values().removeIf(until -> until <= checkedAt);
-    Set<Integer> resting = Set.copyOf(retryAfter.keySet()); // a shard whose move just failed waits a little
+    Set<Integer> resting = mover.resting(); // a shard whose move just failed waits a little
     Set<Integer> notNow = new java.util.HashSet<>(moving);
     notNow.addAll(resting);
     List<PlacementPlanner.Move> moves = planner.moves(views, projected(members, current), notNow);
     for (PlacementPlanner.Move m : moves) {
-      begin(m);
+      mover.begin(m);
     }
     if (moves.isEmpty() && moving.isEmpty() && balanceLeaders.getAsBoolean()) {
       Map<Integer, String> leaders = new HashMap<>();
@@ -270,107 +252,13 @@ public final class PlacementController implements AutoCloseable {
     for (String node : up) {
       for (int shard : replicas.shardsHeldBy(node)) {
         List<String> m = members.getOrDefault(shard, List.of());
-        if (!m.isEmpty() && !m.contains(node) && !busy.contains(shard) && !running.contains(shard)) {
+        if (!m.isEmpty() && !m.contains(node) && !busy.contains(shard) && !mover.isRunning(shard)) {
           replicas.dropStaleReplica(shard, node);
         }
       }
     }
   }
 
-  /** A move this controller did not start: finish it if the new replica votes already, else roll it back. */
-  private void takeOver(MapMove m, List<String> shardMembers) throws IOException {
-    boolean added = m.getToNode().isEmpty() || shardMembers.contains(m.getToNode());
-    if (!added) {
-      LOG.info("placement: shard {} move {} -> {} was cut short before {} became a voter: rolling it back",
-          m.getShard(), m.getFromNode(), m.getToNode(), m.getToNode());
-      end(m.getShard(), "rolled_back");
-      metrics.counter(MetricNames.replicaMoves("rolled_back")).inc();
-      return;
-    }
-    LOG.info("placement: shard {} move {} -> {} was cut short after {} became a voter: finishing it",
-        m.getShard(), m.getFromNode(), m.getToNode(), m.getToNode());
-    run(m.getShard(), m.getFromNode(), m.getToNode(), true);
-  }
-
-  private void begin(PlacementPlanner.Move m) throws IOException {
-    String from = m.from() == null ? "" : m.from();
-    String to = m.to() == null ? "" : m.to();
-    MapCommandResult r = submit(MapCommand.newBuilder().setBeginMove(MapMove.newBuilder().setShard(m.shard())
-        .setFromNode(from).setToNode(to).setPhase(to.isEmpty() ? MovePhase.REMOVING : MovePhase.ADDING)
-        .setReason(m.reason())), "begin the move of shard " + m.shard());
-    if (!r.getRefusal().isEmpty()) {
-      return;
-    }
-    metrics.counter(MetricNames.replicaMoves("started")).inc();
-    LOG.info("placement: shard {} moving {} -> {} ({})", m.shard(), from.isEmpty() ? "-" : from,
-        to.isEmpty() ? "-" : to, m.reason());
-    run(m.shard(), from, to, to.isEmpty());
-  }
-
-  private void run(int shard, String from, String to, boolean added) {
-    running.add(shard);
-    movers.execute(() -> {
-      long start = System.nanoTime();
-      try {
-        if (!added) {
-          replicas.addReplica(shard, to);
-          submit(MapCommand.newBuilder().setUpdateMove(MapMove.newBuilder().setShard(shard)
-              .setPhase(MovePhase.REMOVING)), "advance the move of shard " + shard);
-        }
-        if (!from.isEmpty()) {
-          remove(shard, from, to);
-        }
-        metrics.counter(MetricNames.replicaMoves("finished")).inc(); // done, whether or not the map says so yet
-        end(shard, "finished");
-        LOG.info("placement: shard {} move {} -> {} finished in {} ms", shard, from.isEmpty() ? "-" : from,
-            to.isEmpty() ? "-" : to, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-      } catch (IOException | RuntimeException e) {
-        metrics.counter(MetricNames.replicaMoves("failed")).inc();
-        retryAfter.put(shard, clock.getAsLong() + RETRY_FAILED_MOVE_AFTER_MILLIS);
-        LOG.warn("placement: shard {} move {} -> {} failed (planned again in {} s at the earliest): {}", shard, from,
-            to, RETRY_FAILED_MOVE_AFTER_MILLIS / 1000, e.toString());
-        try {
-          end(shard, "failed");
-        } catch (IOException | RuntimeException again) {
-          LOG.warn("placement: shard {} failed move not ended in the map (the next leader check ends it): {}",
-              shard, again.toString());
-        }
-      } finally {
-        running.remove(shard);
-      }
-    });
-  }
-
-  /** Removes {@code from}, its leadership handed to the new replica first; done once it is no voter. */
-  private void remove(int shard, String from, String to) throws IOException {
-    if (replicas.knownLeader(shard).filter(from::equals).isPresent()) {
-      try {
-        // To a replica that was there before the move: the new one has just caught up and may
-        // still be behind, which fails the transfer, and removing a leader costs an election.
-        List<String> others = new ArrayList<>(replicas.members(shard));
-        others.remove(from);
-        String target = others.stream().filter(n -> !n.equals(to)).findFirst().orElse(to);
-        replicas.transferLeader(shard, target, TRANSFER_TIMEOUT);
-      } catch (IOException | RuntimeException e) {
-        LOG.info("placement: shard {} leadership not handed away from {} before removing it: {}", shard, from,
-            e.toString());
-      }
-    }
-    try {
-      replicas.removeReplica(shard, from);
-    } catch (IOException e) {
-      // Removing a replica on a node that is down commits the configuration and then cannot
-      // tell the node to drop its copy: that is done once the node answers again.
-      if (replicas.members(shard).contains(from)) {
-        throw e;
-      }
-    }
-  }
-
-  private void end(int shard, String outcome) throws IOException {
-    submit(MapCommand.newBuilder().setEndMove(EndMove.newBuilder().setShard(shard).setOutcome(outcome)),
-        "end the move of shard " + shard);
-  }
 
   private MapCommandResult submit(MapCommand.Builder command, String what) throws IOException {
     MapCommandResult r = map.submit(command.setAtMillis(clock.getAsLong()).build());
@@ -394,6 +282,6 @@ public final class PlacementController implements AutoCloseable {
     if (ticker != null) {
       ticker.shutdownNow();
     }
-    movers.shutdownNow();
+    mover.close();
   }
 }
