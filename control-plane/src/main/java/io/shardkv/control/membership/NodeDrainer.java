@@ -15,14 +15,13 @@ import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.shardkv.control.placement.PlacementController;
 
 /**
  * Admin DrainNode: empties one node of its replicas so it can be stopped without leaving any
  * shard with fewer replicas. It checks first that every shard the node holds has another node
  * that is up to go to (otherwise the drain is refused and nothing changes), then marks the node
  * DRAINING in the cluster map and waits while the placement controller moves its replicas off
- * (each move adds the new replica before removing the old one, see {@link PlacementController}).
+ * (each move adds the new replica before removing the old one: the controller's ReplicaMover).
  * The moves carry on if the caller gives up waiting; calling it again waits again.
  */
 public final class NodeDrainer {

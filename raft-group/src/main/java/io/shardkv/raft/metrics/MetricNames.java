@@ -2,7 +2,6 @@ package io.shardkv.raft.metrics;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import io.shardkv.raft.readiness.ShardReadiness;
 
 /**
  * Names of shardkv's metrics, in one place so docs, exporters and tests agree. Dropwizard has no
@@ -161,7 +160,7 @@ public final class MetricNames {
 
   /**
    * Gauge, 1 for the phase the shard's replica on this node is in and 0 for the others
-   * ({@link ShardReadiness.Phase#label()}: opening, replaying, catching_up, serving, failed).
+   * (the readiness phases: opening, replaying, catching_up, serving, failed).
    */
   public static String shardPhase(int shard, String phase) {
     return labelled("shardkv_shard_phase", "shard", Integer.toString(shard), "phase", phase);
