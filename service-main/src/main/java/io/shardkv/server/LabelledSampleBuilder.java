@@ -1,7 +1,7 @@
 package io.shardkv.server;
 
-import io.prometheus.client.Collector;
 import io.prometheus.client.Collector.MetricFamilySamples.Sample;
+import io.prometheus.client.Collector;
 import io.prometheus.client.dropwizard.samplebuilder.SampleBuilder;
 import io.shardkv.raft.metrics.MetricNames;
 import java.util.ArrayList;

@@ -2,9 +2,9 @@ package io.shardkv.server;
 
 import com.codahale.metrics.MetricRegistry;
 import com.google.inject.Guice;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.Grpc;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;

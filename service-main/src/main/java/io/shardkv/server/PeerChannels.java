@@ -1,15 +1,13 @@
 package io.shardkv.server;
 
-import io.shardkv.control.map.ClusterMapView;
-import io.shardkv.raft.topology.NodeDirectory;
-import io.shardkv.raft.topology.PeerAddress;
-
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
-import java.util.Optional;
-import io.shardkv.server.ShardkvConfig.Peer;
+import io.shardkv.control.map.ClusterMapView;
+import io.shardkv.raft.topology.NodeDirectory;
+import io.shardkv.raft.topology.PeerAddress;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 

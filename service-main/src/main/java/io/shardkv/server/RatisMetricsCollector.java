@@ -1,7 +1,7 @@
 package io.shardkv.server;
 
-import io.prometheus.client.Collector;
 import io.prometheus.client.Collector.MetricFamilySamples.Sample;
+import io.prometheus.client.Collector;
 import io.shardkv.raft.topology.GroupIds;
 import io.shardkv.server.RatisMetricMapping.Family;
 import io.shardkv.server.RatisMetricMapping.Kind;

@@ -1,6 +1,5 @@
 package io.shardkv.server;
 
-import io.shardkv.raft.metrics.MetricNames;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
@@ -9,6 +8,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.shardkv.raft.metrics.MetricNames;
 
 /**
  * Records every RPC: a latency timer {@code shardkv_rpc_seconds{service,method}} (its count is

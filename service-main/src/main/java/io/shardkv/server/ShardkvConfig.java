@@ -1,17 +1,17 @@
 package io.shardkv.server;
 
-import io.shardkv.raft.host.GroupHostConfig;
-import io.shardkv.raft.topology.PeerAddress;
 import io.shardkv.control.placement.PlacementPolicy;
 import io.shardkv.raft.client.ProposalPolicy;
-import io.shardkv.raft.host.ReplicationPolicy;
 import io.shardkv.raft.health.ScrubPolicy;
+import io.shardkv.raft.host.GroupHostConfig;
+import io.shardkv.raft.host.ReplicationPolicy;
+import io.shardkv.raft.ratis.TlsFiles;
+import io.shardkv.raft.topology.PeerAddress;
 import io.shardkv.store.LmdbStoreConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import io.shardkv.raft.ratis.TlsFiles;
 
 /**
  * A node's validated configuration (see docs/configuration.md). Built by {@link ConfigLoader}.

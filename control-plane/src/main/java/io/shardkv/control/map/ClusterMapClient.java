@@ -1,11 +1,11 @@
 package io.shardkv.control.map;
 
-import io.shardkv.raft.ratis.RatisClientSettings;
-
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.shardkv.api.internal.v1.ClusterMap;
 import io.shardkv.api.internal.v1.MapCommand;
 import io.shardkv.api.internal.v1.MapCommandResult;
+import io.shardkv.raft.ratis.RatisBytes;
+import io.shardkv.raft.ratis.RatisClientSettings;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -19,7 +19,6 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.util.TimeDuration;
-import io.shardkv.raft.ratis.RatisBytes;
 
 /**
  * Reads and changes the cluster map through the meta group, from any node: a Ratis client

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.shardkv.api.internal.v1.ClusterMap;
 import io.shardkv.api.internal.v1.MapCommand;
 import io.shardkv.api.internal.v1.MapCommandResult;
+import io.shardkv.raft.ratis.RatisBytes;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -13,7 +14,6 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.shardkv.raft.ratis.RatisBytes;
 
 /**
  * The meta group's state machine: the cluster map ({@link ClusterMapRules} decides what each

@@ -1,6 +1,7 @@
 package io.shardkv.control.map;
 
 import io.shardkv.api.internal.v1.ClusterMap;
+import io.shardkv.raft.topology.NodeDirectory;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -12,7 +13,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.shardkv.raft.topology.NodeDirectory;
 
 /**
  * This node's cached copy of the cluster map: the newest version it has seen, from its own

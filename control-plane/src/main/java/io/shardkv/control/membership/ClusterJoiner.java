@@ -1,19 +1,19 @@
 package io.shardkv.control.membership;
 
-import io.shardkv.control.map.MapAccess;
-import io.shardkv.control.map.MapNodes;
 import io.shardkv.api.internal.v1.ClusterMap;
 import io.shardkv.api.internal.v1.MapCommand;
 import io.shardkv.api.internal.v1.MapCommandResult;
 import io.shardkv.api.internal.v1.MapNode;
+import io.shardkv.control.map.ClusterMapRules;
+import io.shardkv.control.map.MapAccess;
+import io.shardkv.control.map.MapNodes;
+import io.shardkv.raft.topology.PeerAddress;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.shardkv.control.map.ClusterMapRules;
-import io.shardkv.raft.topology.PeerAddress;
 
 /**
  * Adds a node that is not one of the configured peers to the cluster map as JOINING, through

@@ -1,12 +1,12 @@
 package io.shardkv.control.membership;
 
-import io.shardkv.control.map.MapAccess;
 import io.shardkv.api.internal.v1.MapCommand;
 import io.shardkv.api.internal.v1.MapCommandResult;
 import io.shardkv.api.internal.v1.NodeState;
 import io.shardkv.api.internal.v1.SetNodeState;
-import java.time.Duration;
+import io.shardkv.control.map.MapAccess;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;

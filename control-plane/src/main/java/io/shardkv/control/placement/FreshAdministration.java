@@ -1,12 +1,12 @@
 package io.shardkv.control.placement;
 
+import io.shardkv.raft.host.ShardAdministration;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
-import io.shardkv.raft.host.ShardAdministration;
 
 /**
  * The placement controller's shard operations, each through a {@link ShardAdministration} made

@@ -1,5 +1,6 @@
 package io.shardkv.control.placement;
 
+import io.shardkv.raft.topology.ShardPlacement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -15,7 +16,6 @@ import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.shardkv.raft.topology.ShardPlacement;
 
 /**
  * Spreads shard leadership over the nodes, so that no node carries every shard's appends and

@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardkv.api.internal.v1.ClusterMap;
 import io.shardkv.api.internal.v1.MapNode;
+import io.shardkv.raft.topology.NodeDirectory;
+import io.shardkv.raft.topology.PeerAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
-import io.shardkv.raft.topology.NodeDirectory;
-import io.shardkv.raft.topology.PeerAddress;
 
 class ClusterMapViewTest {
   /** No periodic read during a test: only the first one and those a peer's version asks for. */

@@ -1,6 +1,5 @@
 package io.shardkv.control.membership;
 
-import io.shardkv.control.map.MapAccess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,6 +9,10 @@ import io.shardkv.api.internal.v1.MapCommand;
 import io.shardkv.api.internal.v1.MapCommandResult;
 import io.shardkv.api.internal.v1.MapNode;
 import io.shardkv.api.internal.v1.NodeState;
+import io.shardkv.control.map.ClusterMapRules;
+import io.shardkv.control.map.MapAccess;
+import io.shardkv.control.placement.PlacementPlanner;
+import io.shardkv.raft.topology.ShardPlacement;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,9 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import io.shardkv.control.map.ClusterMapRules;
-import io.shardkv.control.placement.PlacementPlanner;
-import io.shardkv.raft.topology.ShardPlacement;
 
 class NodeDrainerTest {
 

@@ -2,13 +2,13 @@ package io.shardkv.control.placement;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardkv.raft.topology.ShardPlacement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
-import io.shardkv.raft.topology.ShardPlacement;
 
 class LeaderBalancerTest {
   private static final List<String> PEERS = List.of("n1", "n2", "n3");

@@ -1,6 +1,5 @@
 package io.shardkv.control.placement;
 
-import io.shardkv.control.map.MapAccess;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.codahale.metrics.MetricRegistry;
@@ -11,6 +10,9 @@ import io.shardkv.api.internal.v1.MapMove;
 import io.shardkv.api.internal.v1.MapNode;
 import io.shardkv.api.internal.v1.MovePhase;
 import io.shardkv.api.internal.v1.NodeState;
+import io.shardkv.control.map.ClusterMapRules;
+import io.shardkv.control.map.MapAccess;
+import io.shardkv.raft.metrics.MetricNames;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,8 +25,6 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import io.shardkv.control.map.ClusterMapRules;
-import io.shardkv.raft.metrics.MetricNames;
 
 /** The controller's decisions against an in-memory map (ClusterMapRules) and in-memory shards. */
 class PlacementControllerTest {

@@ -7,6 +7,7 @@ import io.shardkv.control.placement.PlacementPlanner.Move;
 import io.shardkv.control.placement.PlacementPlanner.NodeState;
 import io.shardkv.control.placement.PlacementPlanner.NodeView;
 import io.shardkv.control.placement.PlacementPlanner.Transfer;
+import io.shardkv.raft.topology.ShardPlacement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -18,7 +19,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
-import io.shardkv.raft.topology.ShardPlacement;
 
 class PlacementPlannerTest {
 

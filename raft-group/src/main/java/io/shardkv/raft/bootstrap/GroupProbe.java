@@ -1,7 +1,7 @@
 package io.shardkv.raft.bootstrap;
 
+import io.shardkv.raft.ratis.Causes;
 import io.shardkv.raft.ratis.RatisClientSettings;
-
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -16,7 +16,6 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.retry.RetryPolicies;
-import io.shardkv.raft.ratis.Causes;
 
 /**
  * Asks one node, over its Raft port, whether it hosts a group and with which members (for

@@ -1,5 +1,7 @@
 package io.shardkv.raft.bootstrap;
 
+import io.shardkv.raft.topology.GroupIds;
+import io.shardkv.raft.topology.ShardPlacement;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,8 +15,6 @@ import java.util.concurrent.Executors;
 import org.apache.ratis.protocol.RaftPeer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.shardkv.raft.topology.GroupIds;
-import io.shardkv.raft.topology.ShardPlacement;
 
 /**
  * Starts hosting the placed groups a node has no copy of, in rounds: asks every other node

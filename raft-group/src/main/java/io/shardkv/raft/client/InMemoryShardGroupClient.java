@@ -4,13 +4,13 @@ import io.shardkv.api.raft.v1.RaftCommand;
 import io.shardkv.api.raft.v1.RaftCommandResult;
 import io.shardkv.api.raft.v1.RaftQuery;
 import io.shardkv.api.raft.v1.RaftQueryResult;
+import io.shardkv.raft.command.ShardCommandExecutor;
 import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.InMemoryShardStore;
 import io.shardkv.store.ShardStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import io.shardkv.raft.command.ShardCommandExecutor;
 
 /**
  * The fake beside {@link ShardGroupClient}: one in-memory store per shard, each command applied

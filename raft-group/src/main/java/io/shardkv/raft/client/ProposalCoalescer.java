@@ -7,12 +7,12 @@ import io.shardkv.api.raft.v1.RaftCommand;
 import io.shardkv.api.raft.v1.RaftCommandResult;
 import io.shardkv.api.raft.v1.RaftQuery;
 import io.shardkv.api.raft.v1.RaftQueryResult;
+import io.shardkv.raft.metrics.MetricNames;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import io.shardkv.raft.metrics.MetricNames;
 
 /**
  * Coalesces concurrent commands to the same shard into one Raft entry, so the per-entry cost of

@@ -1,6 +1,8 @@
 package io.shardkv.raft.health;
 
 import com.codahale.metrics.MetricRegistry;
+import io.shardkv.raft.metrics.MetricNames;
+import io.shardkv.raft.replica.ShardStateMachine;
 import io.shardkv.store.ScrubResult;
 import io.shardkv.store.StoreClosedException;
 import java.util.Optional;
@@ -8,8 +10,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.shardkv.raft.metrics.MetricNames;
-import io.shardkv.raft.replica.ShardStateMachine;
 
 /**
  * Re-reads every replica this node hosts, slowly, and compares what it finds with the digest

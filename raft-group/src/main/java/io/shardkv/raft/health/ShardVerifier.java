@@ -4,6 +4,10 @@ import com.codahale.metrics.MetricRegistry;
 import io.shardkv.api.raft.v1.DigestQuery;
 import io.shardkv.api.raft.v1.RaftQuery;
 import io.shardkv.api.raft.v1.RaftQueryResult;
+import io.shardkv.raft.metrics.MetricNames;
+import io.shardkv.raft.ratis.RatisBytes;
+import io.shardkv.raft.replica.DigestHistoryCodec;
+import io.shardkv.raft.replica.DigestPoint;
 import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.ReplicaDigest;
 import java.io.IOException;
@@ -19,17 +23,12 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.shardkv.raft.replica.DigestHistoryCodec;
-import io.shardkv.raft.replica.DigestPoint;
-import io.shardkv.raft.metrics.MetricNames;
-import io.shardkv.raft.ratis.RatisBytes;
 
 /**
  * Admin VerifyShard: asks every replica of a shard for its recent (index, digest) points (a

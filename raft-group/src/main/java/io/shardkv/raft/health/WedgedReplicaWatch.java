@@ -2,6 +2,8 @@ package io.shardkv.raft.health;
 
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
+import io.shardkv.raft.metrics.MetricNames;
+import io.shardkv.raft.readiness.ShardReadiness;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,8 +17,6 @@ import java.util.function.IntPredicate;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.shardkv.raft.metrics.MetricNames;
-import io.shardkv.raft.readiness.ShardReadiness;
 
 /**
  * Finds a replica wedged at its group's first entry and has it rebuilt from the group.

@@ -1,5 +1,11 @@
 package io.shardkv.raft.host;
 
+import io.shardkv.raft.readiness.RaftLogFiles;
+import io.shardkv.raft.readiness.ReplayBudget;
+import io.shardkv.raft.readiness.ReplayBudgetSnapshots;
+import io.shardkv.raft.readiness.ShardReadiness;
+import io.shardkv.raft.replica.ShardStateMachine;
+import io.shardkv.raft.topology.GroupIds;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -10,12 +16,6 @@ import java.util.function.Supplier;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.util.LifeCycle;
-import io.shardkv.raft.topology.GroupIds;
-import io.shardkv.raft.readiness.RaftLogFiles;
-import io.shardkv.raft.readiness.ReplayBudget;
-import io.shardkv.raft.readiness.ReplayBudgetSnapshots;
-import io.shardkv.raft.readiness.ShardReadiness;
-import io.shardkv.raft.replica.ShardStateMachine;
 
 /**
  * Reads what the host's decisions need from this node's Raft divisions: a replica's progress

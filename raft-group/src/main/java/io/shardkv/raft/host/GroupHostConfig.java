@@ -1,14 +1,14 @@
 package io.shardkv.raft.host;
 
+import io.shardkv.raft.ratis.TlsFiles;
+import io.shardkv.raft.topology.PeerAddress;
+import io.shardkv.raft.topology.ShardPlacement;
 import io.shardkv.store.LmdbStoreConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import io.shardkv.raft.topology.PeerAddress;
-import io.shardkv.raft.topology.ShardPlacement;
-import io.shardkv.raft.ratis.TlsFiles;
 
 /**
  * What one node needs to host its replicas of every shard group.

@@ -1,5 +1,6 @@
 package io.shardkv.raft.host;
 
+import io.shardkv.raft.ratis.ShardkvRpcType;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.RaftConfigKeys;
@@ -8,7 +9,6 @@ import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
-import io.shardkv.raft.ratis.ShardkvRpcType;
 
 /**
  * The Ratis server properties shardkv runs with, in one place (the client side's are in

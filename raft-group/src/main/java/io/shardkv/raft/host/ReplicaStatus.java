@@ -1,9 +1,9 @@
 package io.shardkv.raft.host;
 
+import io.shardkv.raft.coldstart.ColdStartReport;
 import io.shardkv.store.AppliedIndex;
 import java.util.List;
 import java.util.Optional;
-import io.shardkv.raft.coldstart.ColdStartReport;
 
 /**
  * One shard as this node sees it, for the admin API. For a shard this node does not host,

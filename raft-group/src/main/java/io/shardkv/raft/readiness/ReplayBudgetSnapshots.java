@@ -2,6 +2,7 @@ package io.shardkv.raft.readiness;
 
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
+import io.shardkv.raft.metrics.MetricNames;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -13,7 +14,6 @@ import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.shardkv.raft.metrics.MetricNames;
 
 /**
  * Checks this node's retained Raft log against the {@link ReplayBudget} every interval. A

@@ -2,13 +2,13 @@ package io.shardkv.raft.readiness;
 
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
+import io.shardkv.raft.metrics.MetricNames;
 import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.shardkv.raft.metrics.MetricNames;
 
 /**
  * When each phase of this node's start-up was reached, in milliseconds since the JVM started:

@@ -5,6 +5,8 @@ import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 import io.shardkv.api.raft.v1.RaftCommand;
 import io.shardkv.api.raft.v1.RaftCommandResult;
+import io.shardkv.raft.command.ShardCommandExecutor;
+import io.shardkv.raft.metrics.MetricNames;
 import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.ApplyOutcome;
 import io.shardkv.store.LogEntryOps;
@@ -17,8 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import io.shardkv.raft.metrics.MetricNames;
-import io.shardkv.raft.command.ShardCommandExecutor;
 
 /**
  * Group commit for one shard replica: applies committed log entries in batches, each batch in

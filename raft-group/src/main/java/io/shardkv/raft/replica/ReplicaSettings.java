@@ -1,9 +1,9 @@
 package io.shardkv.raft.replica;
 
+import io.shardkv.raft.readiness.StartupTimeline;
 import io.shardkv.store.CrashPoints;
 import io.shardkv.store.LmdbStoreConfig;
 import java.nio.file.Path;
-import io.shardkv.raft.readiness.StartupTimeline;
 
 /**
  * Where and how one shard replica keeps its store.

@@ -2,6 +2,8 @@ package io.shardkv.raft.replica;
 
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
+import io.shardkv.raft.metrics.MetricNames;
+import io.shardkv.raft.snapshot.SnapshotArtifact;
 import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.LmdbShardStore;
 import java.io.IOException;
@@ -10,8 +12,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
-import io.shardkv.raft.metrics.MetricNames;
-import io.shardkv.raft.snapshot.SnapshotArtifact;
 
 /**
  * The per-shard gauges operators watch (applied, durable and snapshot index; snapshot size; LMDB

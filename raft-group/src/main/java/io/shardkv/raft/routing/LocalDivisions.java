@@ -1,5 +1,6 @@
 package io.shardkv.raft.routing;
 
+import io.shardkv.raft.topology.GroupIds;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -10,7 +11,6 @@ import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.server.RaftServer;
-import io.shardkv.raft.topology.GroupIds;
 
 /**
  * Requests handed straight to this node's own Raft division of a shard, skipping the Ratis

@@ -1,7 +1,5 @@
 package io.shardkv.raft.routing;
 
-import io.shardkv.raft.ratis.RatisClientSettings;
-
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -9,6 +7,16 @@ import io.shardkv.api.raft.v1.RaftCommand;
 import io.shardkv.api.raft.v1.RaftCommandResult;
 import io.shardkv.api.raft.v1.RaftQuery;
 import io.shardkv.api.raft.v1.RaftQueryResult;
+import io.shardkv.raft.client.ReadConsistency;
+import io.shardkv.raft.client.ShardFailedException;
+import io.shardkv.raft.client.ShardGroupClient;
+import io.shardkv.raft.client.ShardUnavailableException;
+import io.shardkv.raft.command.ShardCommandExecutor;
+import io.shardkv.raft.metrics.MetricNames;
+import io.shardkv.raft.ratis.Causes;
+import io.shardkv.raft.ratis.RatisBytes;
+import io.shardkv.raft.ratis.RatisClientSettings;
+import io.shardkv.raft.replica.ShardStateMachine;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -28,15 +36,6 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
-import io.shardkv.raft.ratis.Causes;
-import io.shardkv.raft.metrics.MetricNames;
-import io.shardkv.raft.ratis.RatisBytes;
-import io.shardkv.raft.client.ReadConsistency;
-import io.shardkv.raft.command.ShardCommandExecutor;
-import io.shardkv.raft.client.ShardFailedException;
-import io.shardkv.raft.client.ShardGroupClient;
-import io.shardkv.raft.replica.ShardStateMachine;
-import io.shardkv.raft.client.ShardUnavailableException;
 
 /**
  * {@link ShardGroupClient} over this node's own Raft divisions and one Ratis client per group.

@@ -5,6 +5,7 @@ import io.grpc.StatusRuntimeException;
 import io.shardkv.api.internal.v1.FetchSnapshotRequest;
 import io.shardkv.api.internal.v1.SnapshotChunk;
 import io.shardkv.api.internal.v1.SnapshotTransferGrpc;
+import io.shardkv.raft.metrics.MetricNames;
 import io.shardkv.store.AppliedIndex;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,7 +16,6 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import io.shardkv.raft.metrics.MetricNames;
 
 /** Fetches artifacts over {@link SnapshotTransferService} from the node that has them. */
 public final class GrpcSnapshotFetcher implements SnapshotFetcher {

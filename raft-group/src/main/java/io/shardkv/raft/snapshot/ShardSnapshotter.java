@@ -2,6 +2,7 @@ package io.shardkv.raft.snapshot;
 
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
+import io.shardkv.raft.metrics.MetricNames;
 import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.CrashPoints;
 import io.shardkv.store.StoreClosedException;
@@ -14,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.shardkv.raft.metrics.MetricNames;
 
 /**
  * Takes snapshots of one shard without stalling its applies.

@@ -11,6 +11,8 @@ import io.shardkv.api.raft.v1.RaftCommandResult;
 import io.shardkv.api.raft.v1.RaftQuery;
 import io.shardkv.api.raft.v1.RaftQueryResult;
 import io.shardkv.api.raft.v1.StoreMutation;
+import io.shardkv.raft.command.ShardCommandExecutor;
+import io.shardkv.raft.metrics.MetricNames;
 import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.InMemoryShardStore;
 import java.util.ArrayList;
@@ -18,8 +20,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import io.shardkv.raft.metrics.MetricNames;
-import io.shardkv.raft.command.ShardCommandExecutor;
 
 class ProposalCoalescerTest {
   /** Holds each proposed entry until the test answers it, applying it to an in-memory store. */

@@ -2,12 +2,12 @@ package io.shardkv.raft.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardkv.raft.replica.DigestPoint;
 import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.ReplicaDigest;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import io.shardkv.raft.replica.DigestPoint;
 
 /** The comparison behind Admin VerifyShard, on hand-made digest histories. */
 class ShardVerifierTest {

@@ -3,6 +3,8 @@ package io.shardkv.raft.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.codahale.metrics.MetricRegistry;
+import io.shardkv.raft.metrics.MetricNames;
+import io.shardkv.raft.readiness.ShardReadiness;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,8 +13,6 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
-import io.shardkv.raft.metrics.MetricNames;
-import io.shardkv.raft.readiness.ShardReadiness;
 
 class WedgedReplicaWatchTest {
   private static final ShardReadiness.Observation WEDGED =

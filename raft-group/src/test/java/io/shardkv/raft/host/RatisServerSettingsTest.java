@@ -2,10 +2,10 @@ package io.shardkv.raft.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardkv.raft.topology.PeerAddress;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.retry.RetryPolicy;
 import org.junit.jupiter.api.Test;
-import io.shardkv.raft.topology.PeerAddress;
 
 class RatisServerSettingsTest {
   /** A restarted follower must not wait seconds for the leader's next retry (Ratis's default: 5 s). */

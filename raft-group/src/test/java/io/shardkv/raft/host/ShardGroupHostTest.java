@@ -9,6 +9,15 @@ import io.shardkv.api.raft.v1.MutationList;
 import io.shardkv.api.raft.v1.RaftCommand;
 import io.shardkv.api.raft.v1.RaftQuery;
 import io.shardkv.api.raft.v1.StoreMutation;
+import io.shardkv.raft.client.ReadConsistency;
+import io.shardkv.raft.coldstart.ColdStartReport;
+import io.shardkv.raft.health.ScrubPolicy;
+import io.shardkv.raft.health.ShardVerification;
+import io.shardkv.raft.metrics.MetricNames;
+import io.shardkv.raft.snapshot.SnapshotArtifact;
+import io.shardkv.raft.snapshot.SnapshotFetcher;
+import io.shardkv.raft.topology.GroupIds;
+import io.shardkv.raft.topology.PeerAddress;
 import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.LmdbStoreConfig;
 import java.io.IOException;
@@ -23,15 +32,6 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import io.shardkv.raft.coldstart.ColdStartReport;
-import io.shardkv.raft.topology.GroupIds;
-import io.shardkv.raft.metrics.MetricNames;
-import io.shardkv.raft.topology.PeerAddress;
-import io.shardkv.raft.client.ReadConsistency;
-import io.shardkv.raft.health.ScrubPolicy;
-import io.shardkv.raft.health.ShardVerification;
-import io.shardkv.raft.snapshot.SnapshotArtifact;
-import io.shardkv.raft.snapshot.SnapshotFetcher;
 
 /** Three hosts in one JVM on loopback: replication, routing to the leader, restart with replay. */
 class ShardGroupHostTest {

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardkv.raft.coldstart.ColdStartDecision.Outcome;
 import io.shardkv.raft.coldstart.ColdStartDecision.Reason;
+import io.shardkv.raft.coldstart.ColdStartReport;
+import io.shardkv.raft.metrics.MetricNames;
+import io.shardkv.raft.snapshot.SnapshotArtifacts;
 import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.LmdbShardStore;
 import io.shardkv.store.LmdbStoreConfig;
@@ -18,9 +21,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import io.shardkv.raft.coldstart.ColdStartReport;
-import io.shardkv.raft.metrics.MetricNames;
-import io.shardkv.raft.snapshot.SnapshotArtifacts;
 
 /**
  * The cold-start gate end to end over real LMDB files: a replica with 10 entries and a snapshot

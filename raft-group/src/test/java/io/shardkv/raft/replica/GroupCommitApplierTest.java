@@ -9,6 +9,7 @@ import io.shardkv.api.raft.v1.MutationList;
 import io.shardkv.api.raft.v1.RaftCommand;
 import io.shardkv.api.raft.v1.RaftCommandResult;
 import io.shardkv.api.raft.v1.StoreMutation;
+import io.shardkv.raft.command.ShardCommandExecutor;
 import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.ApplyOutcome;
 import io.shardkv.store.InMemoryShardStore;
@@ -25,7 +26,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import io.shardkv.raft.command.ShardCommandExecutor;
 
 class GroupCommitApplierTest {
   private final MetricRegistry metrics = new MetricRegistry();

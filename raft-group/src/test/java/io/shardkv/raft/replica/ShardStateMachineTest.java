@@ -9,6 +9,9 @@ import io.shardkv.api.raft.v1.GetQuery;
 import io.shardkv.api.raft.v1.RaftCommandResult;
 import io.shardkv.api.raft.v1.RaftQuery;
 import io.shardkv.api.raft.v1.RaftQueryResult;
+import io.shardkv.raft.client.ShardFailedException;
+import io.shardkv.raft.metrics.MetricNames;
+import io.shardkv.raft.snapshot.SnapshotArtifact;
 import io.shardkv.store.AppliedIndex;
 import io.shardkv.store.LmdbShardStore;
 import io.shardkv.store.LmdbStoreConfig;
@@ -20,9 +23,6 @@ import org.apache.ratis.protocol.Message;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import io.shardkv.raft.metrics.MetricNames;
-import io.shardkv.raft.client.ShardFailedException;
-import io.shardkv.raft.snapshot.SnapshotArtifact;
 
 class ShardStateMachineTest {
   @TempDir Path dir;

@@ -6,6 +6,7 @@ import io.shardkv.api.raft.v1.MutationList;
 import io.shardkv.api.raft.v1.RaftCommand;
 import io.shardkv.api.raft.v1.RaftCommandResult;
 import io.shardkv.api.raft.v1.StoreMutation;
+import io.shardkv.raft.snapshot.SnapshotFetcher;
 import io.shardkv.store.CrashPoints;
 import io.shardkv.store.LmdbStoreConfig;
 import java.io.File;
@@ -21,7 +22,6 @@ import org.apache.ratis.server.raftlog.LogProtoUtils;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.server.storage.RaftStorageDirectory;
 import org.apache.ratis.statemachine.TransactionContext;
-import io.shardkv.raft.snapshot.SnapshotFetcher;
 
 /**
  * One shard replica's state machine over real LMDB files in a temp dir, driven the way Ratis
