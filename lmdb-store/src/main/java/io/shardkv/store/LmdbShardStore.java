@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -28,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * One shard replica's store: an LMDB environment with a {@code data} database for the keys and
  * a {@code meta} database holding the applied index (owned by {@link AppliedIndexMeta}) and the
  * replica digest (owned by {@link ReplicaDigestRecord}), both written in the transaction that
- * writes the data.
+ * writes the data. The store owns the environment, its locks and its size; what one apply does
+ * inside its write transaction is {@link LmdbWritePath}'s, a scrub pass {@link LmdbScrub}'s.
  *
  * <p>Lock order: {@code writeMonitor} (single writer) before {@code resizeLock}. Every
  * transaction holds {@code resizeLock} shared; growing the map holds it exclusively, because
@@ -37,9 +37,6 @@ import org.slf4j.LoggerFactory;
 public final class LmdbShardStore implements ShardStore {
   private static final Logger LOG = LoggerFactory.getLogger(LmdbShardStore.class);
   static final String DATA_FILE = "data.mdb";
-  private static final int DELETE_PREFIX_CHUNK = 10_000;
-  /** A scrub paces itself, and checks whether it must give way, after this many bytes. */
-  private static final long SCRUB_PACE_BYTES = 1 << 20;
   /** LMDB's compile-time key limit (MDB_MAXKEYSIZE) in the bundled build. */
   public static final int MAX_KEY_BYTES = 511;
 
@@ -48,7 +45,7 @@ public final class LmdbShardStore implements ShardStore {
   private final Env<byte[]> env;
   private final Dbi<byte[]> data;
   private final AppliedIndexMeta meta;
-  private final ReplicaDigestRecord digestRecord;
+  private final LmdbWritePath writes;
   private final Object writeMonitor = new Object();
   private final ReentrantReadWriteLock resizeLock = new ReentrantReadWriteLock();
   private volatile long mapSize;
@@ -71,7 +68,7 @@ public final class LmdbShardStore implements ShardStore {
     this.data = env.openDbi("data", ByteOrder.UNSIGNED, false, DbiFlags.MDB_CREATE);
     Dbi<byte[]> metaDb = env.openDbi("meta", DbiFlags.MDB_CREATE);
     this.meta = new AppliedIndexMeta(metaDb);
-    this.digestRecord = new ReplicaDigestRecord(metaDb);
+    this.writes = new LmdbWritePath(dir, data, meta, new ReplicaDigestRecord(metaDb), crashPoints);
   }
 
   /** Opens the environment in {@code dir}, creating the directory and databases if needed. */
@@ -126,25 +123,16 @@ public final class LmdbShardStore implements ShardStore {
   private void ensureDigest() {
     synchronized (writeMonitor) {
       withTxnLock(() -> {
+        long start = System.nanoTime();
+        long pairs;
         try (Txn<byte[]> txn = env.txnWrite()) {
-          if (digestRecord.read(txn).isPresent()) {
-            return null;
-          }
-          long start = System.nanoTime();
-          ReplicaDigest digest = ReplicaDigest.EMPTY;
-          try (CursorIterable<byte[]> it = data.iterate(txn, KeyRange.all())) {
-            for (CursorIterable.KeyVal<byte[]> kv : it) {
-              digest = digest.plus(PairHash.of(kv.key(), kv.val()));
-            }
-          }
-          digestRecord.writeInWriteTxn(txn, digest);
-          txn.commit();
-          if (digest.pairs() > 0) {
-            LOG.info("replica digest of {} computed for the first time: {} pairs in {} ms", dir, digest.pairs(),
-                (System.nanoTime() - start) / 1_000_000);
-          }
-          return null;
+          pairs = writes.ensureDigestInWriteTxn(txn);
         }
+        if (pairs > 0) {
+          LOG.info("replica digest of {} computed for the first time: {} pairs in {} ms", dir, pairs,
+              (System.nanoTime() - start) / 1_000_000);
+        }
+        return null;
       });
     }
   }
@@ -173,126 +161,9 @@ public final class LmdbShardStore implements ShardStore {
   private List<ApplyOutcome> applyOnce(List<LogEntryOps> entries) {
     return withTxnLock(() -> {
       try (Txn<byte[]> txn = env.txnWrite()) {
-        MetaRead current = meta.read(txn);
-        if (current instanceof MetaRead.Corrupt c) {
-          // Unknown progress: re-applying could apply an entry twice. Stop rather than guess.
-          throw new StoreException("meta record in " + dir + " is corrupt (" + c.reason()
-              + "); the store cannot tell which entries it holds");
-        }
-        long stored = current instanceof MetaRead.Present p ? p.index().index() : -1;
-        RunningDigest digest = new RunningDigest(readDigest(txn));
-        List<ApplyOutcome> outcomes = new ArrayList<>(entries.size());
-        AppliedIndex last = null;
-        for (LogEntryOps entry : entries) {
-          if (last != null) {
-            if (entry.at().index() <= last.index()) {
-              throw new IllegalArgumentException("batch not in log order: " + entry.at() + " after " + last);
-            }
-            crashPoints.reached(CrashPoints.BETWEEN_BATCH_ENTRIES);
-          }
-          last = entry.at();
-          if (entry.at().index() <= stored) {
-            outcomes.add(ApplyOutcome.alreadyApplied());
-            continue;
-          }
-          List<OpResult> results = new ArrayList<>(entry.ops().size());
-          for (StoreOp op : entry.ops()) {
-            results.add(applyOne(txn, op, digest));
-          }
-          outcomes.add(ApplyOutcome.applied(results, digest.value));
-        }
-        if (last.index() <= stored) {
-          return outcomes; // every entry was replayed: nothing to write
-        }
-        digestRecord.writeInWriteTxn(txn, digest.value);
-        meta.advanceInWriteTxn(txn, last);
-        beforeCommit.run();
-        txn.commit();
-        return outcomes;
+        return writes.applyInWriteTxn(txn, entries, beforeCommit);
       }
     });
-  }
-
-  /** The digest as an apply transaction changes it, pair by pair. */
-  private static final class RunningDigest {
-    private ReplicaDigest value;
-
-    RunningDigest(ReplicaDigest start) {
-      this.value = start;
-    }
-
-    void removed(byte[] key, byte[] oldValue) {
-      value = value.minus(PairHash.of(key, oldValue));
-    }
-
-    void added(byte[] key, byte[] newValue) {
-      value = value.plus(PairHash.of(key, newValue));
-    }
-  }
-
-  private OpResult applyOne(Txn<byte[]> txn, StoreOp op, RunningDigest digest) {
-    if (op instanceof StoreOp.Put put) {
-      write(txn, put.key(), data.get(txn, put.key()), put.value(), digest);
-      return new OpResult.Written();
-    } else if (op instanceof StoreOp.Delete delete) {
-      byte[] old = data.get(txn, delete.key());
-      if (old == null) {
-        return new OpResult.Deleted(false);
-      }
-      digest.removed(delete.key(), old);
-      data.delete(txn, delete.key());
-      return new OpResult.Deleted(true);
-    } else if (op instanceof StoreOp.DeletePrefix dp) {
-      return new OpResult.PrefixDeleted(deletePrefix(txn, dp.prefix(), digest));
-    } else if (op instanceof StoreOp.CompareAndSet cas) {
-      byte[] current = data.get(txn, cas.key());
-      boolean matches = cas.expected() == null ? current == null
-          : current != null && Arrays.equals(current, cas.expected());
-      if (matches) {
-        write(txn, cas.key(), current, cas.value(), digest);
-        return new OpResult.CompareAndSetOutcome(true, cas.value().clone());
-      }
-      return new OpResult.CompareAndSetOutcome(false, current);
-    }
-    throw new IllegalArgumentException("unknown op " + op);
-  }
-
-  /** Puts {@code value} over {@code old} (null if absent), keeping the digest in step. */
-  private void write(Txn<byte[]> txn, byte[] key, byte[] old, byte[] value, RunningDigest digest) {
-    if (old != null) {
-      digest.removed(key, old);
-    }
-    data.put(txn, key, value);
-    digest.added(key, value);
-  }
-
-  /** Deletes in chunks so a huge prefix never needs all its pairs in memory at once. */
-  private long deletePrefix(Txn<byte[]> txn, byte[] prefix, RunningDigest digest) {
-    long total = 0;
-    while (true) {
-      List<byte[]> keys = new ArrayList<>();
-      try (CursorIterable<byte[]> it = data.iterate(txn, fromKey(prefix))) {
-        for (CursorIterable.KeyVal<byte[]> kv : it) {
-          if (!ByteOrder.hasPrefix(kv.key(), prefix) || keys.size() == DELETE_PREFIX_CHUNK) {
-            break;
-          }
-          keys.add(kv.key());
-          digest.removed(kv.key(), kv.val());
-        }
-      }
-      for (byte[] k : keys) {
-        data.delete(txn, k);
-      }
-      total += keys.size();
-      if (keys.size() < DELETE_PREFIX_CHUNK) {
-        return total;
-      }
-    }
-  }
-
-  private static KeyRange<byte[]> fromKey(byte[] start) {
-    // LMDB rejects zero-length keys in a range seek: an empty start means "from the first key".
-    return start.length == 0 ? KeyRange.all() : KeyRange.atLeast(start);
   }
 
   private void grow(Env.MapFullException cause) {
@@ -328,20 +199,7 @@ public final class LmdbShardStore implements ShardStore {
 
   @Override
   public ScanPage scan(byte[] start, byte[] end, int limit) {
-    KeyRange<byte[]> range;
-    if (start.length > MAX_KEY_BYTES) {
-      // A paging cursor (last key + 0x00) can exceed LMDB's key limit, which a range seek
-      // rejects. No stored key is that long, so "key >= start" is exactly "key > start's first
-      // MAX_KEY_BYTES bytes".
-      byte[] head = Arrays.copyOf(start, MAX_KEY_BYTES);
-      range = end.length == 0 ? KeyRange.greaterThan(head) : KeyRange.open(head, end);
-    } else if (end.length == 0) {
-      range = fromKey(start);
-    } else if (start.length == 0) {
-      range = KeyRange.lessThan(end);
-    } else {
-      range = KeyRange.closedOpen(start, end);
-    }
+    KeyRange<byte[]> range = KeyRanges.scan(start, end);
     return withTxnLock(() -> {
       List<KeyValue> kvs = new ArrayList<>();
       try (Txn<byte[]> txn = env.txnRead(); CursorIterable<byte[]> it = data.iterate(txn, range)) {
@@ -374,7 +232,7 @@ public final class LmdbShardStore implements ShardStore {
   public DigestAt digest() {
     return withTxnLock(() -> {
       try (Txn<byte[]> txn = env.txnRead()) {
-        return new DigestAt(presentIndex(meta.read(txn)), readDigest(txn));
+        return new DigestAt(presentIndex(meta.read(txn)), writes.readDigest(txn));
       }
     });
   }
@@ -392,32 +250,13 @@ public final class LmdbShardStore implements ShardStore {
       if (closed) {
         throw new StoreClosedException("store in " + dir + " is closed");
       }
-      try (Txn<byte[]> txn = env.txnRead(); CursorIterable<byte[]> it = data.iterate(txn, KeyRange.all())) {
-        Optional<AppliedIndex> at = presentIndex(meta.read(txn));
-        ReplicaDigest stored = readDigest(txn);
-        ReplicaDigest computed = ReplicaDigest.EMPTY;
-        long bytes = 0;
-        long paced = 0;
-        for (CursorIterable.KeyVal<byte[]> kv : it) {
-          computed = computed.plus(PairHash.of(kv.key(), kv.val()));
-          bytes += kv.key().length + kv.val().length;
-          if (bytes - paced >= SCRUB_PACE_BYTES) {
-            paced = bytes;
-            if (!pacer.pace(bytes) || resizeLock.hasQueuedThreads()) {
-              return new ScrubResult(at, stored, Optional.empty(), bytes);
-            }
-          }
-        }
-        return new ScrubResult(at, stored, Optional.of(computed), bytes);
+      try (Txn<byte[]> txn = env.txnRead()) {
+        return LmdbScrub.inReadTxn(txn, data, presentIndex(meta.read(txn)), writes.readDigest(txn), pacer,
+            resizeLock::hasQueuedThreads);
       }
     } finally {
       resizeLock.readLock().unlock();
     }
-  }
-
-  private ReplicaDigest readDigest(Txn<byte[]> txn) {
-    return digestRecord.read(txn).orElseThrow(
-        () -> new StoreException("store in " + dir + " has no replica digest record"));
   }
 
   private static Optional<AppliedIndex> presentIndex(MetaRead read) {
