@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -18,6 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Base of the multi-process tests: one cluster per test, logs printed when a test fails. */
 abstract class ClusterTest {
+  /** Pause between attempts of a put the cluster could not take yet (no leader, a node down). */
+  private static final long RETRY_PAUSE_MS = 20;
   // Kept when a test fails, so the node logs printed below (and the data) can be inspected.
   @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir;
   ProcessCluster cluster;
@@ -45,15 +48,31 @@ abstract class ClusterTest {
 
   /** Puts through node {@code node}, retrying while the cluster elects; true once acknowledged. */
   boolean put(int node, String key, String value, Duration timeout) {
+    return put(node, key, value, timeout, () -> false);
+  }
+
+  /**
+   * As {@link #put(int, String, String, Duration)}, giving up (unacknowledged) as soon as {@code
+   * giveUp} says so: a writer told to stop while every node is down must not retry for its whole
+   * timeout. A failed attempt is retried after a short pause, not in a busy loop that takes the
+   * cores the nodes need to start or elect.
+   */
+  boolean put(int node, String key, String value, Duration timeout, BooleanSupplier giveUp) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       try {
         cluster.kv(node).put(PutRequest.newBuilder().setKey(bytes(key)).setValue(bytes(value)).build());
         return true;
       } catch (StatusRuntimeException e) {
-        if (!ProcessCluster.retryable(e) || System.nanoTime() > deadline) {
+        if (!ProcessCluster.retryable(e) || System.nanoTime() > deadline || giveUp.getAsBoolean()) {
           return false;
         }
+      }
+      try {
+        Thread.sleep(RETRY_PAUSE_MS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
       }
     }
   }

@@ -57,7 +57,7 @@ class CrashRecoveryIT extends ClusterTest {
       for (int i = thread; !stop.get(); i += stride) {
         String key = prefix + i;
         attempts.incrementAndGet();
-        if (put(nodes[i % nodes.length], key, "v" + i, Duration.ofSeconds(20))) {
+        if (put(nodes[i % nodes.length], key, "v" + i, Duration.ofSeconds(20), stop::get)) {
           acked.put(key, "v" + i);
         }
       }

@@ -47,6 +47,8 @@ final class ProcessCluster implements AutoCloseable {
   private final int seeds;
   private java.util.function.IntFunction<ManagedChannel> channelFactory;
   private final String clusterId = "it-" + UUID.randomUUID().toString().substring(0, 8);
+  /** Whether node JVMs map the shared class archive (all but the cluster that trains it). */
+  private boolean classArchive = true;
 
   ProcessCluster(Path dir, int size, String extraConfig) throws IOException {
     this(dir, size, size, extraConfig, false);
@@ -102,6 +104,13 @@ final class ProcessCluster implements AutoCloseable {
     for (int i = 0; i < size; i++) {
       Files.writeString(configFile(i), config(i));
     }
+  }
+
+  /** A one-node cluster that starts without the class archive: the one that trains it. */
+  static ProcessCluster withoutClassArchive(Path dir) throws IOException {
+    ProcessCluster cluster = new ProcessCluster(dir, 1, "");
+    cluster.classArchive = false;
+    return cluster;
   }
 
   /**
@@ -229,9 +238,12 @@ final class ProcessCluster implements AutoCloseable {
     if (!extra.isBlank()) {
       cmd.addAll(List.of(extra.trim().split("\\s+"))); // measuring JVM settings
     }
+    if (classArchive) {
+      cmd.addAll(NodeClassArchive.jvmOptions());
+    }
     cmd.addAll(List.of(jvmArgs));
     cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(NodeClassArchive.classPath());
     cmd.add("io.shardkv.server.Main");
     cmd.add("serve");
     cmd.add("--config");
