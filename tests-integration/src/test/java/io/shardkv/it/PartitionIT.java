@@ -2,9 +2,15 @@ package io.shardkv.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.stub.MetadataUtils;
+import io.shardkv.api.v1.AdminGrpc;
+import io.shardkv.api.v1.TransferLeaderRequest;
 import io.shardkv.it.LinkProxy.Direction;
 import io.shardkv.it.RecordedCalls.Result;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -44,6 +51,7 @@ import org.junit.jupiter.api.Test;
  */
 class PartitionIT extends ClusterTest {
   private static final String CONFIG = "raft { request-timeout = 3s, leader-balance-interval = 0s }";
+  private static final String TOKEN = "it-admin-token-0123456789abcdef";
   private static final Duration STEP = Duration.ofSeconds(30);
   private static final Duration CALL = Duration.ofSeconds(5);
   private static final int PROBE_CLIENT = 100; // client number of the test's own calls in the history
@@ -57,7 +65,8 @@ class PartitionIT extends ClusterTest {
   void aMinorityNeverAcknowledgesAndNoAcknowledgedWriteIsLost() throws Exception {
     long seed = Long.getLong("shardkv.seed", ThreadLocalRandom.current().nextLong());
     System.out.println("PartitionIT seed = " + seed);
-    cluster = ProcessCluster.behindProxies(dir, CONFIG);
+    Path token = Files.writeString(dir.resolve("admin-token"), TOKEN + "\n");
+    cluster = ProcessCluster.behindProxies(dir, CONFIG + "\nsecurity.admin-token-file = \"" + token + "\"");
     cluster.startAll();
     faults = cluster.faults();
     RegisterWorkload workload = new RegisterWorkload("PartitionIT", cluster,
@@ -91,8 +100,24 @@ class PartitionIT extends ClusterTest {
     ReplicaDigests.assertEveryShardMatches(cluster, 0);
   }
 
-  /** Nodes talk through the proxies, not past them, or cutting a link would prove nothing. */
+  /**
+   * Nodes talk through the proxies, not past them, or cutting a link would prove nothing. A
+   * node dials a peer only to lead or campaign, so each node is first made to lead a shard: with
+   * balancing off, the first node up can win every election and a follower-only node never dials
+   * the other follower (CI once saw node3->node2 with no connection at all).
+   */
   private void assertEveryLinkCarriesTraffic() {
+    int[] led = Leaders.ledCounts(cluster);
+    for (int node = 0; node < cluster.size(); node++) {
+      if (led[node] == 0) {
+        int from = IntStream.range(0, led.length).reduce((x, y) -> led[x] >= led[y] ? x : y).orElseThrow();
+        int shard = IntStream.range(0, ProcessCluster.SHARDS)
+            .filter(s -> Leaders.awaitAgreed(cluster, s).node() == from).findFirst().orElseThrow();
+        transferLeader(shard, node);
+        led[from]--;
+        led[node]++;
+      }
+    }
     for (int a = 0; a < cluster.size(); a++) {
       for (int b = 0; b < cluster.size(); b++) {
         if (a != b) {
@@ -102,6 +127,17 @@ class PartitionIT extends ClusterTest {
         }
       }
     }
+  }
+
+  /** Moves {@code shard}'s leadership to {@code node} (a change the test causes, before any fault). */
+  private void transferLeader(int shard, int node) {
+    Metadata headers = new Metadata();
+    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + TOKEN);
+    AdminGrpc.newBlockingStub(cluster.channel(node)).withDeadlineAfter(30, TimeUnit.SECONDS)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+        .transferLeader(TransferLeaderRequest.newBuilder().setShard(shard).setToNode("n" + (node + 1)).build());
+    Leaders.await(cluster, node, shard, l -> l.node() == node, "itself as leader");
+    System.out.printf("PartitionIT: n%d now leads shard %d, so it dials both peers%n", node + 1, shard);
   }
 
   private void isolateALeader() throws Exception {
