@@ -254,8 +254,13 @@ public final class ShardAdministration {
       next.removeIf(p -> p.getId().equals(peer.getId()));
       return next;
     }, config.requestTimeout(), () -> null);
-    RaftClient client = clients.get(shard);
-    RaftClientReply dropped = client.getGroupManagementApi(peer.getId()).remove(groupIds.of(shard), true, false);
+    // A few quick attempts, not the shard client's retries for the whole request timeout: a node
+    // removed because it is down would hold every such move for 10 s, and its copy is dropped
+    // anyway once it answers again (dropStaleReplica).
+    RaftClientReply dropped;
+    try (RaftClient toNode = clientOf(shard, peer.getId())) {
+      dropped = toNode.getGroupManagementApi(peer.getId()).remove(groupIds.of(shard), true, false);
+    }
     check(dropped, "drop shard " + shard + "'s group on node " + nodeId
         + " (it is no longer a member; restart it to retry)");
     LOG.info("shard {}: replica removed from {}; replicas now {}", shard, nodeId, after);
@@ -296,9 +301,9 @@ public final class ShardAdministration {
   }
 
   /**
-   * A Ratis client of {@code shard}'s group that starts at {@code leader}: the node clients
-   * would try first may have left the group, and its "group not found" is not retried by Ratis.
-   * Knows every node this node knows of. Close it after the call.
+   * A Ratis client of {@code shard}'s group that starts at {@code leader} and retries only a few
+   * times: the node clients would try first may have left the group, and its "group not found" is
+   * not retried by Ratis. Knows every node this node knows of. Close it after the call.
    */
   private RaftClient clientOf(int shard, RaftPeerId leader) {
     return RaftClient.newBuilder()
