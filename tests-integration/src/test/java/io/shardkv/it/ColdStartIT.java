@@ -13,7 +13,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 import org.lmdbjava.ByteArrayProxy;
 import org.lmdbjava.Dbi;
 import org.lmdbjava.Env;
@@ -23,18 +29,72 @@ import org.lmdbjava.Txn;
  * The cold-start gate with real node processes (DESIGN invariants 4-7): skips after kill -9,
  * each restore reason produced by damaging real files, a follower installing a snapshot, and
  * crashes injected at the dangerous points.
+ *
+ * <p>Every test restarts, damages or crashes n3 only, and each starts its own n3 process: so the
+ * tests share one cluster (n1 and n2 run throughout) rather than start nine, and each checks
+ * what it wrote since it began ({@link #acked} is reset per test).
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ColdStartIT extends ClusterTest {
   /** Frequent snapshots and small log segments so snapshots and purges happen in a short test. */
   private static final String SNAPSHOTTING = "raft { snapshot-auto-trigger-entries = 40, "
       + "log-segment-size = 2KiB, log-purge-gap = 8 }";
   private static final int N3 = 2;
+  /** The shared cluster's directory: ClusterTest's {@code dir} is each test's own. */
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  static Path clusterDir;
   private final Map<String, String> acked = new LinkedHashMap<>();
+  /** Prefixes this test's keys: a key an earlier test wrote must not stand in for a lost write. */
+  private String test = "";
+  private int tests;
+
+  /** The cluster of every test: n1 and n2 started once, n3 running normally between tests. */
+  @BeforeEach
+  void sharedClusterWithN3Running() throws Exception {
+    acked.clear();
+    test = "t" + ++tests + "-";
+    if (cluster == null) {
+      cluster = new ProcessCluster(clusterDir, SNAPSHOTTING);
+    }
+    for (int node = 0; node < 3; node++) {
+      if (!cluster.alive(node)) {
+        cluster.start(node);
+      }
+    }
+    for (int node = 0; node < 3; node++) {
+      cluster.awaitServing(node);
+    }
+  }
+
+  /** Replaces ClusterTest's per-test close: the cluster outlives each test. */
+  @AfterEach
+  @Override
+  void stopCluster() {
+  }
+
+  @AfterAll
+  void closeSharedCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  /** Stops n3 (SIGTERM) and starts it again halting at {@code point}; returns once it runs. */
+  private void restartArmed(String point, int after) throws Exception {
+    cluster.stop(N3);
+    startArmed(N3, point, after);
+  }
+
+  /** What n3's current process logged: earlier starts (and tests) logged the same phrases. */
+  private String logOfN3sLastStart() throws IOException {
+    String log = cluster.log(N3, true);
+    return log.substring(log.lastIndexOf("=== start"));
+  }
 
   private void write(int node, String prefix, int count) {
     for (int i = 0; i < count; i++) {
-      put(node, prefix + i, "v" + i);
-      acked.put(prefix + i, "v" + i);
+      put(node, test + prefix + i, "v" + i);
+      acked.put(test + prefix + i, "v" + i);
     }
   }
 
@@ -45,8 +105,8 @@ class ColdStartIT extends ClusterTest {
     for (int i = 0; i < count; i++) {
       int n = i;
       Thread t = new Thread(() -> {
-        put(n % 2, prefix + n, "v" + n);
-        done.put(prefix + n, "v" + n);
+        put(n % 2, test + prefix + n, "v" + n);
+        done.put(test + prefix + n, "v" + n);
       });
       t.start();
       threads.add(t);
@@ -111,8 +171,6 @@ class ColdStartIT extends ClusterTest {
 
   @Test
   void invariant6_afterKill9EveryGroupSkipsAndOnlyTheTailIsReplayed() throws Exception {
-    cluster = new ProcessCluster(dir, SNAPSHOTTING);
-    cluster.startAll();
     write(0, "before-", 240);
     awaitSnapshotsOnEveryShard(N3);
     assertNodeHoldsEveryAckedWrite(N3);
@@ -130,13 +188,11 @@ class ColdStartIT extends ClusterTest {
     // Only entries n3 had not applied: the writes made while it was down, plus at most one
     // per shard whose commit it had not yet learned when killed. Never the 240 before.
     assertThat(applied).isBetween((double) tail, (double) tail + ProcessCluster.SHARDS);
-    assertThat(cluster.log(N3, true)).contains("outcome=skipped reason=none");
+    assertThat(logOfN3sLastStart()).contains("outcome=skipped reason=none");
   }
 
   @Test
   void invariant6_eachRestoreReasonProducedForRealAndTheNodeServesTheRightData() throws Exception {
-    cluster = new ProcessCluster(dir, SNAPSHOTTING);
-    cluster.startAll();
     write(0, "early-", 20);
     assertNodeHoldsEveryAckedWrite(N3);
     cluster.stop(N3);
@@ -159,7 +215,7 @@ class ColdStartIT extends ClusterTest {
     assertThat(coldStarts(N3, "restored", "missing_meta")).isEqualTo(1);
     assertThat(coldStarts(N3, "restored", "corrupt_meta")).isEqualTo(1);
     assertThat(coldStarts(N3, "restored", "behind_snapshot")).isEqualTo(1);
-    String log = cluster.log(N3, true);
+    String log = logOfN3sLastStart();
     assertThat(log).contains("shard=0").contains("reason=no_store").contains("reason=missing_meta")
         .contains("reason=corrupt_meta").contains("reason=behind_snapshot");
     write(0, "after-", 10);
@@ -168,8 +224,6 @@ class ColdStartIT extends ClusterTest {
 
   @Test
   void followerBehindAPurgedLogInstallsTheSnapshotThenSkipsAtItsNextRestart() throws Exception {
-    cluster = new ProcessCluster(dir, SNAPSHOTTING);
-    cluster.startAll();
     write(0, "a-", 20);
     cluster.stop(N3);
     write(0, "b-", 500); // snapshots and purges on n1 and n2 leave n3 behind their logs
@@ -178,7 +232,7 @@ class ColdStartIT extends ClusterTest {
     assertNodeHoldsEveryAckedWrite(N3);
     assertThat(cluster.sumOverShards(N3, "shardkv_snapshot_install_seconds_count"))
         .as("snapshots installed on n3").isGreaterThanOrEqualTo(1);
-    assertThat(cluster.log(N3, true)).contains("snapshot installed at");
+    assertThat(logOfN3sLastStart()).contains("snapshot installed at");
 
     cluster.kill9(N3);
     cluster.start(N3);
@@ -220,13 +274,8 @@ class ColdStartIT extends ClusterTest {
 
   /** n3 halts at the point while n1 takes writes; restarted, it skips and loses nothing. */
   private void crashThenRecover(String point, int after) throws Exception {
-    cluster = new ProcessCluster(dir, SNAPSHOTTING);
-    cluster.start(0);
-    cluster.start(1);
-    startArmed(N3, point, after);
-    for (int i = 0; i < 3; i++) {
-      cluster.awaitServing(i);
-    }
+    restartArmed(point, after);
+    cluster.awaitServing(N3);
     for (int i = 0; cluster.alive(N3); i++) {
       assertThat(i).as("n3 reached " + point + " within 400 rounds of writes").isLessThan(400);
       writeConcurrently("w" + i + "-", 8); // concurrent writes, so n3 group-commits several entries at once
@@ -241,8 +290,6 @@ class ColdStartIT extends ClusterTest {
 
   @Test
   void crashInTheMiddleOfInstallingASnapshot() throws Exception {
-    cluster = new ProcessCluster(dir, SNAPSHOTTING);
-    cluster.startAll();
     write(0, "a-", 20);
     cluster.stop(N3);
     write(0, "b-", 500);
@@ -255,8 +302,7 @@ class ColdStartIT extends ClusterTest {
     // as it is (skip) and Ratis runs the install again, resetting its log as it does.
     assertThat(coldStarts(N3, "skipped", "none")).isEqualTo(ProcessCluster.SHARDS);
     assertNodeHoldsEveryAckedWrite(N3);
-    assertThat(cluster.log(N3, true).substring(cluster.log(N3, true).lastIndexOf("=== start")))
-        .contains("snapshot installed at");
+    assertThat(logOfN3sLastStart()).contains("snapshot installed at");
   }
 
   /** Removes (null) or overwrites the applied-index meta record of a stopped node's store. */
