@@ -17,35 +17,35 @@ import io.shardkv.api.v1.ShardStatus;
 import io.shardkv.api.v1.TakeSnapshotRequest;
 import io.shardkv.api.v1.TakeSnapshotResponse;
 import io.shardkv.api.v1.TransferLeaderRequest;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The Admin service against three node processes, called the way an operator does with
  * grpcurl: status, admin-only calls refused without the token, leadership transfer, and a
- * replica removed and added back (surviving a kill -9 of the node in between).
+ * replica removed and added back (surviving a kill -9 of the node in between). The tests share
+ * one cluster: each uses its own keys, and each leaves every shard on all three nodes.
  */
-class AdminIT extends ClusterTest {
+class AdminIT extends SharedClusterTest {
   private static final String TOKEN = "it-admin-token-0123456789abcdef";
   private static final int N1 = 0;
   private static final int N3 = 2;
 
-  @BeforeEach
-  void startCluster() throws Exception {
+  @Override
+  ProcessCluster createCluster(Path dir) throws IOException {
     Path token = dir.resolve("admin-token");
     Files.writeString(token, TOKEN + "\n");
     // Leaders and replicas are moved by hand here, so automatic balancing and the placement
     // controller are off, as an operator who places them would set it (docs/configuration.md):
     // the controller would add a removed replica straight back.
-    cluster = new ProcessCluster(dir, "security.admin-token-file = \"" + token + "\"\n"
+    return new ProcessCluster(dir, "security.admin-token-file = \"" + token + "\"\n"
         + "raft.leader-balance-interval = 0s\nplacement.check-interval = 0s");
-    cluster.startAll();
   }
 
   private AdminGrpc.AdminBlockingStub admin(int node) {

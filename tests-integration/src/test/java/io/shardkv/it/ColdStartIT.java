@@ -13,13 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.CleanupMode;
-import org.junit.jupiter.api.io.TempDir;
 import org.lmdbjava.ByteArrayProxy;
 import org.lmdbjava.Dbi;
 import org.lmdbjava.Env;
@@ -31,52 +26,31 @@ import org.lmdbjava.Txn;
  * crashes injected at the dangerous points.
  *
  * <p>Every test restarts, damages or crashes n3 only, and each starts its own n3 process: so the
- * tests share one cluster (n1 and n2 run throughout) rather than start nine, and each checks
- * what it wrote since it began ({@link #acked} is reset per test).
+ * tests share one cluster (n1 and n2 run throughout) rather than start nine. Each checks what it
+ * wrote ({@link #acked} is reset per test, its keys carry a per-test prefix) and what n3's
+ * current process logged.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ColdStartIT extends ClusterTest {
+class ColdStartIT extends SharedClusterTest {
   /** Frequent snapshots and small log segments so snapshots and purges happen in a short test. */
   private static final String SNAPSHOTTING = "raft { snapshot-auto-trigger-entries = 40, "
       + "log-segment-size = 2KiB, log-purge-gap = 8 }";
   private static final int N3 = 2;
-  /** The shared cluster's directory: ClusterTest's {@code dir} is each test's own. */
-  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
-  static Path clusterDir;
+  private static final int BULK_WRITERS = 4;
   private final Map<String, String> acked = new LinkedHashMap<>();
   /** Prefixes this test's keys: a key an earlier test wrote must not stand in for a lost write. */
   private String test = "";
   private int tests;
 
-  /** The cluster of every test: n1 and n2 started once, n3 running normally between tests. */
+  @Override
+  ProcessCluster createCluster(Path dir) throws IOException {
+    return new ProcessCluster(dir, SNAPSHOTTING);
+  }
+
+  /** Each test checks what it wrote: earlier tests checked theirs. */
   @BeforeEach
-  void sharedClusterWithN3Running() throws Exception {
+  void newTest() {
     acked.clear();
     test = "t" + ++tests + "-";
-    if (cluster == null) {
-      cluster = new ProcessCluster(clusterDir, SNAPSHOTTING);
-    }
-    for (int node = 0; node < 3; node++) {
-      if (!cluster.alive(node)) {
-        cluster.start(node);
-      }
-    }
-    for (int node = 0; node < 3; node++) {
-      cluster.awaitServing(node);
-    }
-  }
-
-  /** Replaces ClusterTest's per-test close: the cluster outlives each test. */
-  @AfterEach
-  @Override
-  void stopCluster() {
-  }
-
-  @AfterAll
-  void closeSharedCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
   }
 
   /** Stops n3 (SIGTERM) and starts it again halting at {@code point}; returns once it runs. */
@@ -96,6 +70,32 @@ class ColdStartIT extends ClusterTest {
       put(node, test + prefix + i, "v" + i);
       acked.put(test + prefix + i, "v" + i);
     }
+  }
+
+  /**
+   * {@code count} puts through n1 from {@value #BULK_WRITERS} threads, all acknowledged: for
+   * writes that only have to fill logs and trigger snapshots, where one at a time only waited.
+   * Few enough threads that puts seldom share a Raft entry: the snapshot trigger counts entries.
+   */
+  private void writeInBulk(String prefix, int count) throws InterruptedException {
+    Map<String, String> done = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.List<Thread> threads = new java.util.ArrayList<>();
+    for (int w = 0; w < BULK_WRITERS; w++) {
+      int first = w;
+      Thread t = new Thread(() -> {
+        for (int n = first; n < count; n += BULK_WRITERS) {
+          put(0, test + prefix + n, "v" + n);
+          done.put(test + prefix + n, "v" + n);
+        }
+      });
+      t.start();
+      threads.add(t);
+    }
+    for (Thread t : threads) {
+      t.join(120_000);
+    }
+    assertThat(done).as("every bulk put acknowledged").hasSize(count);
+    acked.putAll(done);
   }
 
   /** {@code count} puts through n1 and n2 at once, each from its own thread, all acknowledged. */
@@ -171,7 +171,7 @@ class ColdStartIT extends ClusterTest {
 
   @Test
   void invariant6_afterKill9EveryGroupSkipsAndOnlyTheTailIsReplayed() throws Exception {
-    write(0, "before-", 240);
+    writeInBulk("before-", 240);
     awaitSnapshotsOnEveryShard(N3);
     assertNodeHoldsEveryAckedWrite(N3);
 
@@ -199,7 +199,7 @@ class ColdStartIT extends ClusterTest {
     Path older = Files.copy(liveStore(N3, 3).resolve("data.mdb"), dir.resolve("shard3-older.mdb"));
     cluster.start(N3);
     cluster.awaitServing(N3);
-    write(0, "later-", 240);
+    writeInBulk("later-", 240);
     awaitSnapshotsOnEveryShard(N3);
     assertNodeHoldsEveryAckedWrite(N3);
 
@@ -226,7 +226,7 @@ class ColdStartIT extends ClusterTest {
   void followerBehindAPurgedLogInstallsTheSnapshotThenSkipsAtItsNextRestart() throws Exception {
     write(0, "a-", 20);
     cluster.stop(N3);
-    write(0, "b-", 500); // snapshots and purges on n1 and n2 leave n3 behind their logs
+    writeInBulk("b-", 500); // snapshots and purges on n1 and n2 leave n3 behind their logs
     cluster.start(N3);
     cluster.awaitServing(N3);
     assertNodeHoldsEveryAckedWrite(N3);
@@ -292,7 +292,7 @@ class ColdStartIT extends ClusterTest {
   void crashInTheMiddleOfInstallingASnapshot() throws Exception {
     write(0, "a-", 20);
     cluster.stop(N3);
-    write(0, "b-", 500);
+    writeInBulk("b-", 500);
     startArmed(N3, CrashPoints.MID_INSTALL, 1); // its start skips; the install that follows halts
     assertThat(cluster.awaitExit(N3, Duration.ofSeconds(90))).isEqualTo(137);
 

@@ -12,19 +12,26 @@ import io.shardkv.api.v1.KeyValue;
 import io.shardkv.api.v1.Mutation;
 import io.shardkv.api.v1.PutRequest;
 import io.shardkv.api.v1.ScanRequest;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** Three separate node processes: every call works through every node. */
-class ReplicationIT extends ClusterTest {
+/**
+ * Three separate node processes: every call works through every node. The tests share one
+ * cluster and use their own keys.
+ */
+class ReplicationIT extends SharedClusterTest {
+  @Override
+  ProcessCluster createCluster(Path dir) throws IOException {
+    return new ProcessCluster(dir, "");
+  }
 
   @Test
   void writesThroughOneNodeAreReadThroughTheOthers() throws Exception {
-    cluster = new ProcessCluster(dir, "");
-    cluster.startAll();
 
     for (int i = 0; i < 40; i++) {
       put(0, "key-" + i, "value-" + i);
@@ -72,8 +79,6 @@ class ReplicationIT extends ClusterTest {
 
   @Test
   void batchesAreAtomicWithinAShardAndRefusedAcrossShards() throws Exception {
-    cluster = new ProcessCluster(dir, "");
-    cluster.startAll();
     List<String> sameShard = Keys.inShard(0, 3, "b");
     BatchRequest.Builder ok = BatchRequest.newBuilder();
     sameShard.forEach(k -> ok.addMutations(Mutation.newBuilder()

@@ -8,9 +8,14 @@ import io.shardkv.api.v1.ClusterStatusResponse;
 import io.shardkv.api.v1.NodeStatus;
 import io.shardkv.api.v1.ShardStatus;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -85,10 +90,23 @@ class RestartReadinessIT extends ClusterTest {
     cluster = new ProcessCluster(dir, SMALL_BUDGET);
     cluster.startAll();
     String big = "x".repeat(64 * 1024);
-    Map<String, String> acked = new LinkedHashMap<>();
-    for (int i = 0; i < 400; i++) { // ~25 MiB of log on every node, five times the budget
-      put(i % 3, "big" + i, i + big);
-      acked.put("big" + i, i + big);
+    Map<String, String> acked = new ConcurrentHashMap<>();
+    // ~25 MiB of log on every node, five times the budget; four writers at once, as a burst comes.
+    ExecutorService writers = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<?>> puts = new ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        int n = i;
+        puts.add(writers.submit(() -> {
+          put(n % 3, "big" + n, n + big);
+          acked.put("big" + n, n + big);
+        }));
+      }
+      for (Future<?> p : puts) {
+        p.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      writers.shutdownNow();
     }
     long budgetBytes = (long) (0.1 * (50L << 20));
     for (int n = 0; n < 3; n++) {
