@@ -139,8 +139,15 @@ public final class ShardkvCluster implements AutoCloseable {
       cmd = List.of(launcher.get().toString(), "serve", "--config", configFile(i).toString());
     } else {
       cmd = new ArrayList<>(List.of(javaBinary(), "-Xmx" + heap,
-          "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-          "-cp", nodeClasspath(), "io.shardkv.server.Main", "serve", "--config", configFile(i).toString()));
+          "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"));
+      // -Dshardkv.node.jvm-opts: JVM flags for these nodes (the harness tests start them with C1
+      // and the serial GC, which start cheaper on 2 cores; a benchmark run uses bin/shardkv).
+      String extra = System.getProperty("shardkv.node.jvm-opts", "").strip();
+      if (!extra.isEmpty()) {
+        cmd.addAll(List.of(extra.split("\\s+")));
+      }
+      cmd.addAll(List.of("-cp", nodeClasspath(), "io.shardkv.server.Main", "serve", "--config",
+          configFile(i).toString()));
     }
     return nodes[i].start(cmd, env);
   }
