@@ -23,16 +23,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.assertj.core.api.ThrowingConsumer;
 
 /**
  * TLS on the client port and mutual TLS between the nodes (Raft and snapshot transfer), with
  * admin calls allowed only for an admin client certificate or the admin token. Three node
- * processes; certificates come from a throw-away CA made by the test.
+ * processes; certificates come from a throw-away CA made by the test. The tests share one
+ * cluster.
  */
-class SecurityIT extends ClusterTest {
+class SecurityIT extends SharedClusterTest {
   private static final String TOKEN = "security-it-token-0123456789";
   private static final String ADMIN_SUBJECT = "CN=shardkv-admin,O=shardkv-it";
   private final List<ManagedChannel> opened = new ArrayList<>();
@@ -41,8 +41,8 @@ class SecurityIT extends ClusterTest {
   private TestPki.Identity appCert;
   private TestPki.Identity rogueAdminCert;
 
-  @BeforeEach
-  void startTlsCluster() throws Exception {
+  @Override
+  ProcessCluster createCluster(Path dir) throws Exception {
     Path pki = Files.createDirectories(dir.resolve("pki"));
     TestPki.Authority authority = TestPki.authority("shardkv-it-ca");
     ca = TestPki.writeCa(authority, pki.resolve("ca.crt"));
@@ -54,15 +54,15 @@ class SecurityIT extends ClusterTest {
     Path token = pki.resolve("admin-token");
     Files.writeString(token, TOKEN);
 
-    cluster = new ProcessCluster(dir, String.join("\n",
+    ProcessCluster tls = new ProcessCluster(dir, String.join("\n",
         "security {",
         "  admin-token-file = \"" + token + "\"",
         "  admin-cert-subjects = [\"" + ADMIN_SUBJECT + "\"]",
         "  tls { enabled = true, cert-chain = \"" + node.cert() + "\", private-key = \"" + node.key() + "\",",
         "        trust-ca = \"" + ca + "\" }",
         "}"));
-    cluster.useChannels(port -> channel(port, null));
-    cluster.startAll();
+    tls.useChannels(port -> tlsChannel(port, null)); // the cluster's own: closed with it
+    return tls;
   }
 
   @AfterEach
@@ -70,15 +70,20 @@ class SecurityIT extends ClusterTest {
     opened.forEach(ManagedChannel::shutdownNow);
   }
 
+  /** A channel the test opened: closed after the test. */
   private ManagedChannel channel(int port, TestPki.Identity clientCert) {
+    ManagedChannel c = tlsChannel(port, clientCert);
+    opened.add(c);
+    return c;
+  }
+
+  private ManagedChannel tlsChannel(int port, TestPki.Identity clientCert) {
     try {
       SslContextBuilder ssl = GrpcSslContexts.forClient().trustManager(ca.toFile());
       if (clientCert != null) {
         ssl.keyManager(clientCert.cert().toFile(), clientCert.key().toFile());
       }
-      ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", port).sslContext(ssl.build()).build();
-      opened.add(c);
-      return c;
+      return NettyChannelBuilder.forAddress("127.0.0.1", port).sslContext(ssl.build()).build();
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

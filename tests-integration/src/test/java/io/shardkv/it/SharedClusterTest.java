@@ -33,7 +33,7 @@ abstract class SharedClusterTest extends ClusterTest {
   };
 
   /** The class's cluster, in {@code dir} (which outlives each test, unlike ClusterTest's). */
-  abstract ProcessCluster createCluster(Path dir) throws IOException;
+  abstract ProcessCluster createCluster(Path dir) throws Exception;
 
   @BeforeEach
   void everyNodeServing() throws Exception {
