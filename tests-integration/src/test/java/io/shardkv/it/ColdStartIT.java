@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntUnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,43 +79,37 @@ class ColdStartIT extends SharedClusterTest {
    * Few enough threads that puts seldom share a Raft entry: the snapshot trigger counts entries.
    */
   private void writeInBulk(String prefix, int count) throws InterruptedException {
-    Map<String, String> done = new java.util.concurrent.ConcurrentHashMap<>();
-    java.util.List<Thread> threads = new java.util.ArrayList<>();
-    for (int w = 0; w < BULK_WRITERS; w++) {
-      int first = w;
-      Thread t = new Thread(() -> {
-        for (int n = first; n < count; n += BULK_WRITERS) {
-          put(0, test + prefix + n, "v" + n);
-          done.put(test + prefix + n, "v" + n);
-        }
-      });
-      t.start();
-      threads.add(t);
-    }
-    for (Thread t : threads) {
-      t.join(120_000);
-    }
-    assertThat(done).as("every bulk put acknowledged").hasSize(count);
-    acked.putAll(done);
+    putFromThreads("bulk", prefix, count, BULK_WRITERS, n -> 0, Duration.ofSeconds(120));
   }
 
   /** {@code count} puts through n1 and n2 at once, each from its own thread, all acknowledged. */
   private void writeConcurrently(String prefix, int count) throws InterruptedException {
+    putFromThreads("concurrent", prefix, count, count, n -> n % 2, Duration.ofSeconds(60));
+  }
+
+  /**
+   * Puts keys {@code prefix0..count-1} from {@code threads} threads (thread w writes keys w,
+   * w + threads, ...), key n through node {@code nodeOf(n)}; asserts every one acknowledged.
+   */
+  private void putFromThreads(String kind, String prefix, int count, int threads, IntUnaryOperator nodeOf,
+      Duration join) throws InterruptedException {
     Map<String, String> done = new java.util.concurrent.ConcurrentHashMap<>();
-    java.util.List<Thread> threads = new java.util.ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      int n = i;
+    java.util.List<Thread> started = new java.util.ArrayList<>();
+    for (int w = 0; w < threads; w++) {
+      int first = w;
       Thread t = new Thread(() -> {
-        put(n % 2, test + prefix + n, "v" + n);
-        done.put(test + prefix + n, "v" + n);
+        for (int n = first; n < count; n += threads) {
+          put(nodeOf.applyAsInt(n), test + prefix + n, "v" + n);
+          done.put(test + prefix + n, "v" + n);
+        }
       });
       t.start();
-      threads.add(t);
+      started.add(t);
     }
-    for (Thread t : threads) {
-      t.join(60_000);
+    for (Thread t : started) {
+      t.join(join.toMillis());
     }
-    assertThat(done).as("every concurrent put acknowledged").hasSize(count);
+    assertThat(done).as("every " + kind + " put acknowledged").hasSize(count);
     acked.putAll(done);
   }
 
