@@ -113,12 +113,11 @@ class ColdStartIT extends SharedClusterTest {
     acked.putAll(done);
   }
 
-  private void assertNodeHoldsEveryAckedWrite(int node) {
+  private void assertNodeHoldsEveryAckedWrite(int node) throws InterruptedException {
     Await.until(Duration.ofSeconds(60), "n" + (node + 1) + "'s replica holds every acknowledged write", () ->
         acked.entrySet().stream().allMatch(e -> get(node, e.getKey(), true).equals(Optional.of(e.getValue()))));
-    for (var e : acked.entrySet()) {
-      assertThat(get(node, e.getKey(), false)).as(e.getKey()).contains(e.getValue());
-    }
+    ParallelChecks.forEach(acked.entrySet(),
+        e -> assertThat(get(node, e.getKey(), false)).as(e.getKey()).contains(e.getValue()));
   }
 
   private double coldStarts(int node, String outcome, String reason) throws Exception {

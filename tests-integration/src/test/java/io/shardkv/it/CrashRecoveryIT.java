@@ -95,9 +95,8 @@ class CrashRecoveryIT extends ClusterTest {
     assertThat(acked.size()).isGreaterThanOrEqualTo(200);
     Await.until(Duration.ofSeconds(60), "the restarted node's replica holds every acknowledged write", () ->
         acked.entrySet().stream().allMatch(e -> get(0, e.getKey(), true).equals(Optional.of(e.getValue()))));
-    for (var e : acked.entrySet()) {
-      assertThat(get(0, e.getKey(), false)).as(e.getKey()).contains(e.getValue());
-    }
+    ParallelChecks.forEach(acked.entrySet(),
+        e -> assertThat(get(0, e.getKey(), false)).as(e.getKey()).contains(e.getValue()));
     ReplicaDigests.assertEveryShardMatches(cluster, 0);
   }
 
@@ -126,10 +125,10 @@ class CrashRecoveryIT extends ClusterTest {
       cluster.awaitServing(i);
     }
 
-    for (var e : writer.acked.entrySet()) {
-      for (int node = 0; node < 3; node++) {
-        assertThat(get(node, e.getKey(), false)).as(e.getKey() + " through n" + (node + 1)).contains(e.getValue());
-      }
+    for (int n = 0; n < 3; n++) {
+      int node = n;
+      ParallelChecks.forEach(writer.acked.entrySet(), e ->
+          assertThat(get(node, e.getKey(), false)).as(e.getKey() + " through n" + (node + 1)).contains(e.getValue()));
     }
     ReplicaDigests.assertEveryShardMatches(cluster, 2);
   }
@@ -187,15 +186,13 @@ class CrashRecoveryIT extends ClusterTest {
         return false;
       }
     });
-    for (var e : acked.entrySet()) {
-      assertThat(get(survivor, e.getKey(), false)).as(e.getKey() + " through n" + (survivor + 1)).contains(e.getValue());
-    }
+    ParallelChecks.forEach(acked.entrySet(), e ->
+        assertThat(get(survivor, e.getKey(), false)).as(e.getKey() + " through n" + (survivor + 1)).contains(e.getValue()));
     cluster.start(leader);
     cluster.awaitServing(leader);
-    for (var e : acked.entrySet()) {
-      assertThat(get(leader, e.getKey(), false)).as(e.getKey() + " through the restarted n" + (leader + 1))
-          .contains(e.getValue());
-    }
+    ParallelChecks.forEach(acked.entrySet(), e ->
+        assertThat(get(leader, e.getKey(), false)).as(e.getKey() + " through the restarted n" + (leader + 1))
+            .contains(e.getValue()));
   }
 
   private int leaderOfShardZero() {

@@ -121,12 +121,12 @@ class DrainIT extends ClusterTest {
     assertThat(node(status, "n4").getState()).isEqualTo("DRAINING");
     assertThat(errors).as("errors while draining (%d of %d writes)", errors.size(), acked.size() + errors.size())
         .allMatch(c -> c == Status.Code.UNAVAILABLE);
-    for (int node = 0; node < 3; node++) {
-      for (var e : acked.entrySet()) {
-        assertThat(cluster.kv(node).withDeadlineAfter(10, TimeUnit.SECONDS)
-            .get(GetRequest.newBuilder().setKey(bytes(e.getKey())).build()).getValue().toStringUtf8())
-            .as(e.getKey() + " through n" + (node + 1)).isEqualTo(e.getValue());
-      }
+    for (int n = 0; n < 3; n++) {
+      int node = n;
+      ParallelChecks.forEach(acked.entrySet(), e ->
+          assertThat(cluster.kv(node).withDeadlineAfter(10, TimeUnit.SECONDS)
+              .get(GetRequest.newBuilder().setKey(bytes(e.getKey())).build()).getValue().toStringUtf8())
+              .as(e.getKey() + " through n" + (node + 1)).isEqualTo(e.getValue()));
     }
 
     // Nowhere left to move n3's replicas (n4 is down): refused, nothing changed.

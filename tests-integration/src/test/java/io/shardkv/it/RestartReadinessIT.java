@@ -133,8 +133,7 @@ class RestartReadinessIT extends ClusterTest {
       lastLoad = Long.parseLong(loaded.group(1));
     }
     assertThat(lastLoad).as("Raft log bytes the restart loaded").isBetween(1L, budgetBytes);
-    for (var e : acked.entrySet()) {
-      assertThat(get(N3, e.getKey(), false)).as(e.getKey()).isEqualTo(Optional.of(e.getValue()));
-    }
+    ParallelChecks.forEach(acked.entrySet(),
+        e -> assertThat(get(N3, e.getKey(), false)).as(e.getKey()).isEqualTo(Optional.of(e.getValue())));
   }
 }
