@@ -40,13 +40,17 @@ class ShardGroupHostTest {
   private final List<ShardGroupHost> hosts = new ArrayList<>();
   private List<PeerAddress> peers;
 
+  /**
+   * Closes the hosts at once: a Ratis server's close waits for its executors and peer proxies,
+   * about a second each, and the hosts are independent (one after another, closing took a third
+   * of this class's time).
+   */
   @AfterEach
   void closeAll() {
-    hosts.forEach(h -> {
-      if (h != null) {
-        h.close();
-      }
-    });
+    hosts.stream().filter(java.util.Objects::nonNull)
+        .map(h -> java.util.concurrent.CompletableFuture.runAsync(h::close, r -> new Thread(r, "close-host").start()))
+        .toList()
+        .forEach(java.util.concurrent.CompletableFuture::join);
   }
 
   private static int freePort() throws IOException {
