@@ -80,7 +80,7 @@ final class BackgroundWriter implements AutoCloseable {
    * were checked. (A Get per key took most of a minute per check at a few thousand keys x 5
    * nodes on 2 cores.)
    */
-  int assertNothingLost(int node) {
+  int assertNothingLost(int node) throws InterruptedException {
     Map<String, String> seen = new HashMap<>();
     ByteString start = ClusterTest.bytes(prefix + "-");
     ByteString end = ClusterTest.bytes(prefix + "."); // '.' follows '-': exactly this writer's keys
@@ -100,14 +100,14 @@ final class BackgroundWriter implements AutoCloseable {
     }
     List<Map.Entry<String, String>> sample = new ArrayList<>(expected.entrySet());
     java.util.Collections.shuffle(sample);
-    for (Map.Entry<String, String> e : sample.subList(0, Math.min(SAMPLED_GETS, sample.size()))) {
+    ParallelChecks.forEach(sample.subList(0, Math.min(SAMPLED_GETS, sample.size())), e -> {
       String got = cluster.kv(node).withDeadlineAfter(10, TimeUnit.SECONDS)
           .get(GetRequest.newBuilder().setKey(ClusterTest.bytes(e.getKey())).build()).getValue().toStringUtf8();
       if (!got.equals(e.getValue())) {
         throw new AssertionError(e.getKey() + " through n" + (node + 1) + ": expected " + e.getValue()
             + ", got '" + got + "'");
       }
-    }
+    });
     return expected.size();
   }
 

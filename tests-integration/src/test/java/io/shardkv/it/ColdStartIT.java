@@ -115,7 +115,7 @@ class ColdStartIT extends SharedClusterTest {
 
   private void assertNodeHoldsEveryAckedWrite(int node) throws InterruptedException {
     Await.until(Duration.ofSeconds(60), "n" + (node + 1) + "'s replica holds every acknowledged write", () ->
-        acked.entrySet().stream().allMatch(e -> get(node, e.getKey(), true).equals(Optional.of(e.getValue()))));
+        ParallelChecks.allMatch(acked.entrySet(), e -> get(node, e.getKey(), true).equals(Optional.of(e.getValue()))));
     ParallelChecks.forEach(acked.entrySet(),
         e -> assertThat(get(node, e.getKey(), false)).as(e.getKey()).contains(e.getValue()));
   }

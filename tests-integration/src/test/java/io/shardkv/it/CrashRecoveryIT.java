@@ -94,7 +94,7 @@ class CrashRecoveryIT extends ClusterTest {
     Map<String, String> acked = writer.acked;
     assertThat(acked.size()).isGreaterThanOrEqualTo(200);
     Await.until(Duration.ofSeconds(60), "the restarted node's replica holds every acknowledged write", () ->
-        acked.entrySet().stream().allMatch(e -> get(0, e.getKey(), true).equals(Optional.of(e.getValue()))));
+        ParallelChecks.allMatch(acked.entrySet(), e -> get(0, e.getKey(), true).equals(Optional.of(e.getValue()))));
     ParallelChecks.forEach(acked.entrySet(),
         e -> assertThat(get(0, e.getKey(), false)).as(e.getKey()).contains(e.getValue()));
     ReplicaDigests.assertEveryShardMatches(cluster, 0);

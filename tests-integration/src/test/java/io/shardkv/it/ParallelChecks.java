@@ -6,6 +6,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Runs independent checks (reads of acknowledged keys, each asserted on its own) from a few
@@ -17,6 +18,33 @@ final class ParallelChecks {
   private static final int THREADS = 4;
 
   private ParallelChecks() {}
+
+  /**
+   * Whether {@code test} holds for every item, asked from a few threads; false at the first item
+   * it does not hold for (or that throws, e.g. a node still starting), as in an Await condition.
+   */
+  static <T> boolean allMatch(Collection<T> items, Predicate<T> test) {
+    try {
+      forEach(items, item -> {
+        if (!test.test(item)) {
+          throw new NotYet();
+        }
+      });
+      return true;
+    } catch (RuntimeException e) { // NotYet, or a read that failed
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** An item the condition does not hold for yet. */
+  private static final class NotYet extends RuntimeException {
+    NotYet() {
+      super(null, null, false, false);
+    }
+  }
 
   static <T> void forEach(Collection<T> items, Consumer<T> check) throws InterruptedException {
     List<T> list = List.copyOf(items);
