@@ -1,5 +1,7 @@
 package io.shardkv.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.google.protobuf.ByteString;
 import io.grpc.StatusRuntimeException;
 import io.shardkv.api.v1.GetRequest;
@@ -8,6 +10,7 @@ import io.shardkv.api.v1.PutRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -86,5 +89,18 @@ abstract class ClusterTest {
   Optional<String> get(int node, String key, boolean stale) {
     GetResponse r = cluster.kv(node).get(GetRequest.newBuilder().setKey(bytes(key)).setStale(stale).build());
     return r.getFound() ? Optional.of(r.getValue().toStringUtf8()) : Optional.empty();
+  }
+
+  /** Every acknowledged key reads back its value through {@code node}, linearizably. */
+  void assertReadsBack(int node, Map<String, String> acked) throws InterruptedException {
+    ParallelChecks.forEach(acked.entrySet(), e ->
+        assertThat(get(node, e.getKey(), false)).as(e.getKey() + " through n" + (node + 1)).contains(e.getValue()));
+  }
+
+  /** {@code node}'s own replica catches up with every acknowledged write, which then reads back through it. */
+  void assertNodeHoldsEveryAckedWrite(int node, Map<String, String> acked) throws InterruptedException {
+    Await.until(Duration.ofSeconds(60), "n" + (node + 1) + "'s replica holds every acknowledged write", () ->
+        ParallelChecks.allMatch(acked.entrySet(), e -> get(node, e.getKey(), true).equals(Optional.of(e.getValue()))));
+    assertReadsBack(node, acked);
   }
 }

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeUnit;
@@ -93,10 +92,7 @@ class CrashRecoveryIT extends ClusterTest {
 
     Map<String, String> acked = writer.acked;
     assertThat(acked.size()).isGreaterThanOrEqualTo(200);
-    Await.until(Duration.ofSeconds(60), "the restarted node's replica holds every acknowledged write", () ->
-        ParallelChecks.allMatch(acked.entrySet(), e -> get(0, e.getKey(), true).equals(Optional.of(e.getValue()))));
-    ParallelChecks.forEach(acked.entrySet(),
-        e -> assertThat(get(0, e.getKey(), false)).as(e.getKey()).contains(e.getValue()));
+    assertNodeHoldsEveryAckedWrite(0, acked);
     ReplicaDigests.assertEveryShardMatches(cluster, 0);
   }
 
@@ -125,10 +121,8 @@ class CrashRecoveryIT extends ClusterTest {
       cluster.awaitServing(i);
     }
 
-    for (int n = 0; n < 3; n++) {
-      int node = n;
-      ParallelChecks.forEach(writer.acked.entrySet(), e ->
-          assertThat(get(node, e.getKey(), false)).as(e.getKey() + " through n" + (node + 1)).contains(e.getValue()));
+    for (int node = 0; node < 3; node++) {
+      assertReadsBack(node, writer.acked);
     }
     ReplicaDigests.assertEveryShardMatches(cluster, 2);
   }
@@ -186,13 +180,10 @@ class CrashRecoveryIT extends ClusterTest {
         return false;
       }
     });
-    ParallelChecks.forEach(acked.entrySet(), e ->
-        assertThat(get(survivor, e.getKey(), false)).as(e.getKey() + " through n" + (survivor + 1)).contains(e.getValue()));
+    assertReadsBack(survivor, acked);
     cluster.start(leader);
     cluster.awaitServing(leader);
-    ParallelChecks.forEach(acked.entrySet(), e ->
-        assertThat(get(leader, e.getKey(), false)).as(e.getKey() + " through the restarted n" + (leader + 1))
-            .contains(e.getValue()));
+    assertReadsBack(leader, acked); // the restarted former leader
   }
 
   private int leaderOfShardZero() {

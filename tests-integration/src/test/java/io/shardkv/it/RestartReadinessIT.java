@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -133,7 +132,6 @@ class RestartReadinessIT extends ClusterTest {
       lastLoad = Long.parseLong(loaded.group(1));
     }
     assertThat(lastLoad).as("Raft log bytes the restart loaded").isBetween(1L, budgetBytes);
-    ParallelChecks.forEach(acked.entrySet(),
-        e -> assertThat(get(N3, e.getKey(), false)).as(e.getKey()).isEqualTo(Optional.of(e.getValue())));
+    assertReadsBack(N3, acked);
   }
 }
